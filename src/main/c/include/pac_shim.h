@@ -1,0 +1,169 @@
+/*
+ * pac_shim.h — the only public header of the Panama Audio Capture native shim.
+ *
+ * Java reads this file through jextract; keep it to opaque handles, fixed-width
+ * integer types and plain structs of them, so the generated bindings are the same
+ * on every platform. Every function returns an int32_t status (PAC_OK or a
+ * negative PAC_E_* kind) unless documented otherwise; pac_strerror() describes a
+ * kind and pac_last_error_detail() the calling thread's last failure in words.
+ *
+ * Lifecycle of a stream (every backend follows it):
+ *
+ *   pac_*_open(...)            creates the stream and starts capture; on success
+ *                              *out owns every native resource of the stream.
+ *   pac_stream_read(...)       called by one thread at a time; copies exactly one
+ *                              packet (packet_frames frames) from the OS buffer into
+ *                              the caller's memory, once, with no staging buffer and
+ *                              no allocation. Blocks up to timeout_ms; a packet is
+ *                              never partially consumed, so a timeout loses nothing.
+ *   pac_stream_interrupt(...)  any thread, any time before pac_stream_close: wakes a
+ *                              blocked reader and makes every later read return
+ *                              PAC_E_CLOSED at once. Idempotent.
+ *   pac_stream_close(...)      frees the stream. The caller guarantees that no thread
+ *                              is inside, or will enter, any other pac_stream_* call
+ *                              on it (the Java owner interrupts, waits for its reader
+ *                              to leave, then closes).
+ *
+ * System libraries (libpulse.so.0) are opened with dlopen on first use, so the shim
+ * loads on any machine; a missing library yields PAC_E_BACKEND_UNAVAILABLE.
+ */
+#ifndef PAC_SHIM_H
+#define PAC_SHIM_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The shim is built with hidden visibility; only PAC_API functions are exported. */
+#if defined(PAC_BUILDING_SHIM)
+#define PAC_API __attribute__((visibility("default")))
+#else
+#define PAC_API
+#endif
+
+/* ---- status codes ------------------------------------------------------- */
+#define PAC_OK                       0
+#define PAC_E_BACKEND_UNAVAILABLE   -1  /* library missing or no server answers   */
+#define PAC_E_DEVICE_NOT_FOUND      -2  /* no source with that name               */
+#define PAC_E_FORMAT_UNSUPPORTED    -3  /* the server refused the sample spec     */
+#define PAC_E_DEVICE_LOST           -4  /* the captured source went away          */
+#define PAC_E_DISCONNECTED          -5  /* the connection to the server broke     */
+#define PAC_E_CLOSED                -6  /* pac_stream_interrupt was called        */
+#define PAC_E_TIMEOUT               -7  /* no full packet within timeout_ms       */
+#define PAC_E_INVALID_ARGUMENT      -8  /* a parameter outside its documented range */
+#define PAC_E_NO_MEMORY             -9
+#define PAC_E_BUFFER_TOO_SMALL     -10  /* capacity below one packet / the list   */
+#define PAC_E_INTERNAL             -11
+
+/* ---- sample formats (interleaved, little endian) ------------------------ */
+#define PAC_FORMAT_S16LE  1
+#define PAC_FORMAT_S32LE  2
+#define PAC_FORMAT_F32LE  3
+
+/* ---- which device a pulse stream captures ------------------------------- */
+#define PAC_DEVICE_DEFAULT_SOURCE        0  /* the server's default source       */
+#define PAC_DEVICE_DEFAULT_SINK_MONITOR  1  /* loopback of the default sink       */
+#define PAC_DEVICE_BY_NAME               2  /* the source named by device_name    */
+
+/* ---- tone backend modes ------------------------------------------------- */
+#define PAC_TONE_SINE     1  /* sine: frequency_millihz, amplitude_ppm of full scale */
+#define PAC_TONE_PATTERN  2  /* byte n of the stream equals n % 251: one memcpy a packet */
+
+/* ---- packet flags ------------------------------------------------------- */
+#define PAC_FLAG_DISCONTINUITY  1u  /* data before this packet was lost (overrun or hole) */
+#define PAC_FLAG_SILENT         2u  /* every sample of the packet is zero */
+
+/* ---- device flags (pac_pulse_list_sources) ------------------------------ */
+#define PAC_SOURCE_IS_MONITOR  1u
+#define PAC_SOURCE_IS_DEFAULT  2u
+#define PAC_SOURCE_MONITORS_DEFAULT_SINK 4u
+
+typedef struct pac_stream pac_stream;
+
+/* Filled by pac_stream_read for the packet it copied. */
+typedef struct pac_packet_info {
+    int64_t  bytes;          /* bytes written to dst: always one whole packet */
+    int64_t  frames;         /* frames in the packet                          */
+    int64_t  timestamp_ns;   /* CLOCK_MONOTONIC time of the first frame's capture */
+    int64_t  position;       /* frames delivered by this stream before this packet */
+    uint32_t flags;          /* PAC_FLAG_* */
+    uint32_t reserved;
+} pac_packet_info;
+
+/* Counters of a stream, read by any thread (values are monotonic snapshots). */
+typedef struct pac_stream_stats {
+    int64_t overruns;        /* discontinuities seen (overruns and holes)      */
+    int64_t latency_us;      /* last latency the server reported, -1 if none   */
+    int64_t frames;          /* frames delivered                               */
+} pac_stream_stats;
+
+/* ---- common ------------------------------------------------------------- */
+
+/* ABI version of this header; Java refuses a shim whose version differs. */
+#define PAC_ABI_VERSION 1
+PAC_API int32_t pac_abi_version(void);
+
+/* A static, never-freed description of a status code. */
+PAC_API const char *pac_strerror(int32_t status);
+
+/* Copies the calling thread's last failure detail (NUL-terminated, truncated to
+ * capacity) into buf; returns its full length in bytes without the NUL. */
+PAC_API int32_t pac_last_error_detail(uint8_t *buf, int64_t capacity);
+
+/* CLOCK_MONOTONIC now, in nanoseconds (the clock of System.nanoTime on Linux). */
+PAC_API int64_t pac_monotonic_ns(void);
+
+/* ---- pulse backend (PulseAudio, or PipeWire's pulse server) ------------- */
+
+/* server: a PulseAudio server address ("unix:/run/.../native"), or NULL for
+ * libpulse's own choice (PULSE_SERVER, then the user's runtime directory). */
+
+/* PAC_OK when libpulse could be opened and a server answers within timeout_ms. */
+PAC_API int32_t pac_pulse_probe(const char *server, int32_t timeout_ms);
+
+/* Lists the capture sources into buf as records, each:
+ *   uint32 flags (PAC_SOURCE_*), uint32 rate, uint32 channels,
+ *   uint32 name_len, name bytes, uint32 desc_len, description bytes
+ * (native byte order, no padding, strings not NUL-terminated).
+ * *used receives the bytes written, or the bytes needed with
+ * PAC_E_BUFFER_TOO_SMALL; *count the number of records. */
+PAC_API int32_t pac_pulse_list_sources(const char *server, uint8_t *buf, int64_t capacity, int64_t *used,
+                                int32_t *count, int32_t timeout_ms);
+
+/* Opens a record stream. device_kind is a PAC_DEVICE_*; device_name (UTF-8,
+ * NUL-terminated) is read only with PAC_DEVICE_BY_NAME. buffer_ms bounds what the
+ * server keeps for a slow reader (beyond it data is dropped and the next packet
+ * carries PAC_FLAG_DISCONTINUITY). app_name and stream_name label the client. */
+PAC_API int32_t pac_pulse_open(const char *server, int32_t device_kind, const char *device_name,
+                       int32_t format, int32_t rate, int32_t channels,
+                       int32_t packet_frames, int32_t buffer_ms,
+                       const char *app_name, const char *stream_name,
+                       int32_t timeout_ms, pac_stream **out);
+
+/* ---- tone backend (synthetic, needs nothing) ---------------------------- */
+
+/* mode is a PAC_TONE_*; paced != 0 delivers packets in real time, 0 as fast as
+ * the reader asks. frequency_millihz and amplitude_ppm apply to PAC_TONE_SINE. */
+PAC_API int32_t pac_tone_open(int32_t mode, int32_t format, int32_t rate, int32_t channels,
+                      int32_t packet_frames, int32_t frequency_millihz,
+                      int32_t amplitude_ppm, int32_t paced, pac_stream **out);
+
+/* ---- any stream --------------------------------------------------------- */
+
+PAC_API int32_t pac_stream_read(pac_stream *stream, uint8_t *dst, int64_t capacity,
+                        int32_t timeout_ms, pac_packet_info *info);
+PAC_API int32_t pac_stream_stats_get(pac_stream *stream, pac_stream_stats *stats);
+PAC_API int32_t pac_stream_interrupt(pac_stream *stream);
+PAC_API void    pac_stream_close(pac_stream *stream);
+
+/* The benchmark floor: one memcpy of n bytes of the tone pattern (stream offset
+ * `offset`) into dst, nothing else. Returns PAC_OK. */
+PAC_API int32_t pac_pattern_fill(uint8_t *dst, int64_t n, int64_t offset);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PAC_SHIM_H */

@@ -1,0 +1,156 @@
+/* Status descriptions, per-thread error detail, validation and the test pattern. */
+#include "internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static _Thread_local char last_detail[512];
+
+int32_t pac_abi_version(void) { return PAC_ABI_VERSION; }
+
+const char *pac_strerror(int32_t status) {
+    switch (status) {
+    case PAC_OK:                    return "ok";
+    case PAC_E_BACKEND_UNAVAILABLE: return "backend unavailable";
+    case PAC_E_DEVICE_NOT_FOUND:    return "device not found";
+    case PAC_E_FORMAT_UNSUPPORTED:  return "format unsupported";
+    case PAC_E_DEVICE_LOST:         return "device lost";
+    case PAC_E_DISCONNECTED:        return "server disconnected";
+    case PAC_E_CLOSED:              return "stream closed";
+    case PAC_E_TIMEOUT:             return "timed out";
+    case PAC_E_INVALID_ARGUMENT:    return "invalid argument";
+    case PAC_E_NO_MEMORY:           return "out of memory";
+    case PAC_E_BUFFER_TOO_SMALL:    return "buffer too small";
+    case PAC_E_INTERNAL:            return "internal error";
+    default:                        return "unknown status";
+    }
+}
+
+int32_t pac_fail(int32_t status, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(last_detail, sizeof last_detail, fmt, ap);
+    va_end(ap);
+    return status;
+}
+
+int32_t pac_last_error_detail(uint8_t *buf, int64_t capacity) {
+    size_t len = strlen(last_detail);
+    if (buf != NULL && capacity > 0) {
+        size_t n = len < (size_t)(capacity - 1) ? len : (size_t)(capacity - 1);
+        memcpy(buf, last_detail, n);
+        buf[n] = 0;
+    }
+    return (int32_t)len;
+}
+
+int64_t pac_monotonic_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+void pac_deadline(struct timespec *ts, int32_t timeout_ms) {
+    clock_gettime(CLOCK_MONOTONIC, ts);
+    if (timeout_ms < 0) timeout_ms = 0;
+    ts->tv_sec += timeout_ms / 1000;
+    ts->tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (ts->tv_nsec >= 1000000000L) { ts->tv_sec++; ts->tv_nsec -= 1000000000L; }
+}
+
+int32_t pac_bytes_per_sample(int32_t format) {
+    switch (format) {
+    case PAC_FORMAT_S16LE: return 2;
+    case PAC_FORMAT_S32LE: return 4;
+    case PAC_FORMAT_F32LE: return 4;
+    default:               return 0;
+    }
+}
+
+int32_t pac_stream_init(pac_stream *s, const pac_stream_ops *ops, int32_t format,
+                        int32_t rate, int32_t channels, int32_t packet_frames) {
+    int32_t bps = pac_bytes_per_sample(format);
+    if (bps == 0) return pac_fail(PAC_E_INVALID_ARGUMENT, "format %d is not a PAC_FORMAT_*", format);
+    if (rate < 1000 || rate > 384000)
+        return pac_fail(PAC_E_INVALID_ARGUMENT, "rate %d outside 1000..384000", rate);
+    if (channels < 1 || channels > 32)
+        return pac_fail(PAC_E_INVALID_ARGUMENT, "channels %d outside 1..32", channels);
+    if (packet_frames < 1 || packet_frames > 384000)
+        return pac_fail(PAC_E_INVALID_ARGUMENT, "packet_frames %d outside 1..384000", packet_frames);
+    s->ops = ops;
+    s->format = format;
+    s->rate = rate;
+    s->channels = channels;
+    s->packet_frames = packet_frames;
+    s->packet_bytes = (int64_t)packet_frames * channels * bps;
+    return PAC_OK;
+}
+
+int pac_all_zero(const uint8_t *p, int64_t n) {
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        if (w != 0) return 0;
+    }
+    for (; i < n; i++) if (p[i] != 0) return 0;
+    return 1;
+}
+
+/* A table long enough that any window of PATTERN_CHUNK bytes starting at offset
+ * 0..250 is one contiguous memcpy. */
+#define PATTERN_CHUNK (64 * 1024)
+static uint8_t pattern_table[PATTERN_CHUNK + PAC_PATTERN_PERIOD];
+static pthread_once_t pattern_once = PTHREAD_ONCE_INIT;
+
+static void pattern_init(void) {
+    for (size_t i = 0; i < sizeof pattern_table; i++) pattern_table[i] = (uint8_t)(i % PAC_PATTERN_PERIOD);
+}
+
+void pac_pattern_copy(uint8_t *dst, int64_t n, int64_t offset) {
+    pthread_once(&pattern_once, pattern_init);
+    int64_t start = offset % PAC_PATTERN_PERIOD;
+    while (n > 0) {
+        int64_t chunk = n < PATTERN_CHUNK ? n : PATTERN_CHUNK;
+        memcpy(dst, pattern_table + start, (size_t)chunk);
+        dst += chunk;
+        n -= chunk;
+        start = (start + chunk) % PAC_PATTERN_PERIOD;
+    }
+}
+
+int32_t pac_pattern_fill(uint8_t *dst, int64_t n, int64_t offset) {
+    if (dst == NULL || n < 0 || offset < 0)
+        return pac_fail(PAC_E_INVALID_ARGUMENT, "pac_pattern_fill: dst NULL or n/offset negative");
+    pac_pattern_copy(dst, n, offset);
+    return PAC_OK;
+}
+
+/* ---- dispatch ----------------------------------------------------------- */
+
+int32_t pac_stream_read(pac_stream *s, uint8_t *dst, int64_t capacity,
+                        int32_t timeout_ms, pac_packet_info *info) {
+    if (s == NULL || dst == NULL || info == NULL)
+        return pac_fail(PAC_E_INVALID_ARGUMENT, "pac_stream_read: NULL stream, dst or info");
+    if (capacity < s->packet_bytes)
+        return pac_fail(PAC_E_BUFFER_TOO_SMALL, "capacity %lld below one packet (%lld bytes)",
+                        (long long)capacity, (long long)s->packet_bytes);
+    return s->ops->read(s, dst, capacity, timeout_ms, info);
+}
+
+int32_t pac_stream_stats_get(pac_stream *s, pac_stream_stats *stats) {
+    if (s == NULL || stats == NULL)
+        return pac_fail(PAC_E_INVALID_ARGUMENT, "pac_stream_stats_get: NULL argument");
+    return s->ops->stats(s, stats);
+}
+
+int32_t pac_stream_interrupt(pac_stream *s) {
+    if (s == NULL) return pac_fail(PAC_E_INVALID_ARGUMENT, "pac_stream_interrupt: NULL stream");
+    return s->ops->interrupt(s);
+}
+
+void pac_stream_close(pac_stream *s) {
+    if (s != NULL) s->ops->close(s);
+}

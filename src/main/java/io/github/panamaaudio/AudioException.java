@@ -1,0 +1,83 @@
+package io.github.panamaaudio;
+
+import java.util.Objects;
+
+/**
+ * The one exception of the capture API: a {@link Kind} says what went wrong and
+ * whether trying again can help.
+ *
+ * <p>Thread-safety: immutable, safe to share.
+ *
+ * <p>Overruns are not exceptions: a packet that follows lost data carries
+ * {@link AudioPacket#isDiscontinuity()} and the stream counts it.
+ */
+public final class AudioException extends Exception {
+
+    private static final long serialVersionUID = 1L;
+
+    /** What went wrong. Each constant says whether a retry can help. */
+    public enum Kind {
+        /**
+         * The backend cannot be used here: its system library is missing or no
+         * audio server answers. Retrying helps once a server runs.
+         */
+        BACKEND_UNAVAILABLE(true),
+        /** No capture device has the requested name. Retrying the same name does not help. */
+        DEVICE_NOT_FOUND(false),
+        /** The server refused the sample format, rate or channel count. Retrying does not help. */
+        FORMAT_UNSUPPORTED(false),
+        /**
+         * The captured device went away while the stream was open (unplugged, module
+         * unloaded). Opening a new stream on another device, or on the same one once
+         * it is back, can help.
+         */
+        DEVICE_LOST(true),
+        /**
+         * The connection to the audio server broke (server killed or restarted).
+         * Opening a new stream once the server is back helps.
+         */
+        SERVER_DISCONNECTED(true),
+        /** The stream or capture was closed, possibly by another thread. Retrying does not help. */
+        CLOSED(false),
+        /**
+         * The native shim could not be loaded or used (missing
+         * {@code --enable-native-access}, unsupported platform). Retrying does not help.
+         */
+        NATIVE_UNAVAILABLE(false),
+        /** A bug or an unexpected native failure. Retrying is unlikely to help; please report it. */
+        INTERNAL(false);
+
+        private final boolean retryable;
+
+        Kind(boolean retryable) {
+            this.retryable = retryable;
+        }
+
+        /** Whether opening again later can succeed. */
+        public boolean isRetryable() {
+            return retryable;
+        }
+    }
+
+    private final Kind kind;
+
+    public AudioException(Kind kind, String message) {
+        super(message);
+        this.kind = Objects.requireNonNull(kind, "kind");
+    }
+
+    public AudioException(Kind kind, String message, Throwable cause) {
+        super(message, cause);
+        this.kind = Objects.requireNonNull(kind, "kind");
+    }
+
+    /** What went wrong. */
+    public Kind kind() {
+        return kind;
+    }
+
+    /** Shorthand for {@code kind().isRetryable()}. */
+    public boolean isRetryable() {
+        return kind.isRetryable();
+    }
+}

@@ -1,0 +1,384 @@
+package io.github.panamaaudio;
+
+import io.github.panamaaudio.internal.Native;
+import io.github.panamaaudio.internal.NativeStream;
+import io.github.panamaaudio.internal.ffi.PacShim;
+import io.github.panamaaudio.internal.ffi.pac_packet_info;
+import io.github.panamaaudio.internal.ffi.pac_stream_stats;
+import io.github.panamaaudio.pool.SegmentPool;
+
+import java.lang.System.Logger.Level;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.ref.Cleaner;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+
+/**
+ * An open capture stream: {@link #next()} returns the next packet of audio, copied
+ * once by the native shim into a segment of this stream's pool.
+ *
+ * <p>Thread-safety: every method may be called from any thread. Reads are
+ * serialized (one thread copies a packet at a time; others wait their turn).
+ * {@link #close()} from any thread wakes a blocked read within 100 ms, which then
+ * throws {@link AudioException.Kind#CLOSED}; close is idempotent and waits until no
+ * thread is inside the native read before it frees the native stream and the pool.
+ *
+ * <p>Steady state: when each packet is closed before the pool runs dry, a read
+ * allocates nothing — the packet object is pooled with its segment, and the
+ * packet's metadata is copied from a per-stream native struct.
+ */
+public final class AudioStream implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger("io.github.panamaaudio");
+    private static final Cleaner CLEANER = Cleaner.create();
+    /** Longest a single native wait lasts inside {@link #next()}; close interrupts it anyway. */
+    private static final int NATIVE_WAIT_SLICE_MS = 1000;
+    /** Longest a pool wait lasts before re-checking for close. */
+    private static final long POOL_WAIT_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+
+    private final StreamConfig config;
+    private final NativeStream nativeStream;
+    private final SegmentPool pool;
+    private final Consumer<AudioStream> onClose;
+    private final Arena arena = Arena.ofShared();
+    /** pac_packet_info the shim fills on each read; guarded by readLock. */
+    private final MemorySegment info;
+    private final ReentrantLock readLock = new ReentrantLock();
+    /** Threads inside (or about to enter) native code on this stream; see close(). */
+    private final AtomicInteger active = new AtomicInteger();
+    private final AtomicInteger closeState = new AtomicInteger(); // 0 open, 1 closing, 2 closed
+    private volatile boolean closing;
+    /** Cleanables of pooled packet objects, cleaned on close; guarded by readLock. */
+    private final List<Cleaner.Cleanable> cleanables = new ArrayList<>();
+
+    /** A slot acquired for a read that timed out, kept for the next read; guarded by readLock. */
+    private SegmentPool.Slot spare;
+    private long sequence;               // guarded by readLock
+    private volatile long packets;       // single writer (readLock holder)
+    private volatile long frames;
+    private volatile long bytes;
+    private volatile long overruns;
+    private volatile boolean leakWarned;
+
+    AudioStream(StreamConfig config, NativeStream nativeStream, Consumer<AudioStream> onClose) {
+        this.config = config;
+        this.nativeStream = nativeStream;
+        this.onClose = onClose;
+        SegmentPool p;
+        try {
+            p = SegmentPool.create(config.packetBytes(), config.initialSegments(), config.maxSegments());
+        } catch (RuntimeException | Error e) {
+            nativeStream.free();
+            arena.close();
+            throw e;
+        }
+        this.pool = p;
+        this.info = pac_packet_info.allocate(arena);
+    }
+
+    /** The configuration this stream was opened with. */
+    public StreamConfig config() {
+        return config;
+    }
+
+    /** The backend that serves this stream ("pulse", "tone"). */
+    public String backend() {
+        return nativeStream.backend();
+    }
+
+    /**
+     * Blocks until the next packet is captured and returns it; close it when done.
+     * Allocates nothing in steady state.
+     *
+     * @throws AudioException {@code CLOSED} if the stream is or gets closed,
+     *                        {@code DEVICE_LOST} or {@code SERVER_DISCONNECTED} if capture broke
+     */
+    public AudioPacket next() throws AudioException {
+        for (;;) {
+            AudioPacket p = read(NATIVE_WAIT_SLICE_MS);
+            if (p != null) {
+                return p;
+            }
+        }
+    }
+
+    /**
+     * Waits up to {@code timeout} for the next packet; empty on timeout, with
+     * nothing lost (a packet is never partially consumed).
+     */
+    public Optional<AudioPacket> next(Duration timeout) throws AudioException {
+        Objects.requireNonNull(timeout, "timeout");
+        return Optional.ofNullable(poll(timeout.toNanos(), TimeUnit.NANOSECONDS));
+    }
+
+    /**
+     * Like {@link #next(Duration)} without the {@code Optional}: returns {@code null}
+     * on timeout, and allocates nothing in steady state.
+     */
+    public AudioPacket poll(long timeout, TimeUnit unit) throws AudioException {
+        long deadline = System.nanoTime() + unit.toNanos(Math.max(0, timeout));
+        for (;;) {
+            long remaining = deadline - System.nanoTime();
+            int slice = (int) Math.min(NATIVE_WAIT_SLICE_MS, Math.max(0, TimeUnit.NANOSECONDS.toMillis(remaining)));
+            AudioPacket p = read(slice);
+            if (p != null || deadline - System.nanoTime() <= 0) {
+                return p;
+            }
+        }
+    }
+
+    private AudioPacket read(int timeoutMillis) throws AudioException {
+        readLock.lock();
+        try {
+            active.incrementAndGet();
+            try {
+                if (closing) {
+                    throw closed();
+                }
+                SegmentPool.Slot slot = spare;
+                spare = null;
+                if (slot == null) {
+                    slot = acquireSlot(timeoutMillis);
+                    if (slot == null) {
+                        return null;
+                    }
+                }
+                int rc = nativeStream.read(slot.segment(), timeoutMillis, info);
+                if (rc != PacShim.PAC_OK()) {
+                    if (rc == PacShim.PAC_E_TIMEOUT()) {
+                        spare = slot;
+                        return null;
+                    }
+                    pool.release(slot);
+                    if (closing || rc == PacShim.PAC_E_CLOSED()) {
+                        throw closed();
+                    }
+                    throw Native.failure("reading " + config.name(), rc);
+                }
+                return lease(slot);
+            } finally {
+                active.decrementAndGet();
+            }
+        } finally {
+            readLock.unlock();
+        }
+    }
+
+    private SegmentPool.Slot acquireSlot(int timeoutMillis) throws AudioException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        for (;;) {
+            try {
+                SegmentPool.Slot slot = pool.tryAcquire();
+                if (slot != null) {
+                    return slot;
+                }
+                long remaining = deadline - System.nanoTime();
+                slot = pool.acquire(Math.max(0, Math.min(remaining, POOL_WAIT_SLICE_NANOS)), TimeUnit.NANOSECONDS);
+                if (slot != null) {
+                    return slot;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AudioException(AudioException.Kind.CLOSED, "interrupted while waiting for a free segment", e);
+            } catch (IllegalStateException e) {
+                throw closed();
+            }
+            if (closing) {
+                throw closed();
+            }
+            if (deadline - System.nanoTime() <= 0) {
+                return null;
+            }
+        }
+    }
+
+    private AudioPacket lease(SegmentPool.Slot slot) {
+        AudioPacket packet;
+        if (config.checked()) {
+            packet = newPacket(slot, true);
+        } else {
+            packet = (AudioPacket) slot.takeAttachment();
+            if (packet == null) {
+                packet = newPacket(slot, false);
+            }
+        }
+        int packetFrames = (int) pac_packet_info.frames(info);
+        int flags = pac_packet_info.flags(info);
+        packet.lease(sequence++, pac_packet_info.timestamp_ns(info), pac_packet_info.position(info),
+                packetFrames, flags);
+        packets = packets + 1;
+        frames = frames + packetFrames;
+        bytes = bytes + pac_packet_info.bytes(info);
+        if ((flags & AudioPacket.FLAG_DISCONTINUITY) != 0) {
+            overruns = overruns + 1;
+        }
+        return packet;
+    }
+
+    private AudioPacket newPacket(SegmentPool.Slot slot, boolean checked) {
+        AudioPacket packet = new AudioPacket(this, slot, config.packetBytes(), checked);
+        Cleaner.Cleanable cleanable = CLEANER.register(packet, new LeakReclaimer(this, pool, slot));
+        packet.attachCleanable(cleanable);
+        if (!checked) {
+            cleanables.add(cleanable);
+        }
+        return packet;
+    }
+
+    /** Called by {@link AudioPacket#close()} exactly once per lease. */
+    void recycle(AudioPacket packet) {
+        SegmentPool.Slot slot = packet.slot();
+        if (packet.isChecked()) {
+            packet.cleanable().clean(); // the object is never reused: no leak watch needed
+            releaseQuietly(slot, false);
+            return;
+        }
+        slot.putAttachment(packet);
+        releaseQuietly(slot, false);
+    }
+
+    private void releaseQuietly(SegmentPool.Slot slot, boolean leaked) {
+        if (pool.isClosed()) {
+            return;
+        }
+        try {
+            if (leaked) {
+                pool.reclaimLeaked(slot);
+            } else {
+                pool.release(slot);
+            }
+        } catch (IllegalStateException e) {
+            if (!pool.isClosed()) {
+                throw e;
+            }
+        }
+    }
+
+    /**
+     * Runs when a packet object became unreachable. For a packet dropped while
+     * open (never closed), it returns the segment to the pool and counts a leak.
+     * Holds the slot, never the packet.
+     */
+    private record LeakReclaimer(AudioStream stream, SegmentPool pool, SegmentPool.Slot slot) implements Runnable {
+        @Override
+        public void run() {
+            if (pool.isClosed() || !slot.isLeased()) {
+                return;
+            }
+            stream.releaseQuietly(slot, true);
+            if (!stream.leakWarned) {
+                stream.leakWarned = true;
+                LOG.log(Level.WARNING, "stream {0}: a packet was garbage-collected without close(); its segment was"
+                        + " reclaimed. Close every AudioPacket (try-with-resources).", stream.config.name());
+            }
+        }
+    }
+
+    /** A snapshot of this stream's pool counters. */
+    public PoolStats poolStats() {
+        return pool.stats();
+    }
+
+    /** Packets delivered so far. */
+    public long packets() {
+        return packets;
+    }
+
+    /** Frames delivered so far. */
+    public long frames() {
+        return frames;
+    }
+
+    /** Bytes delivered so far. */
+    public long bytes() {
+        return bytes;
+    }
+
+    /** Packets that followed lost audio (overruns or holes). */
+    public long overruns() {
+        return overruns;
+    }
+
+    /**
+     * The latency the server last reported for this stream, in microseconds
+     * (from capture to the read position), or -1 when unknown or closed.
+     */
+    public long latencyMicros() {
+        active.incrementAndGet();
+        try {
+            if (closing) {
+                return -1;
+            }
+            try (Arena a = Arena.ofConfined()) {
+                MemorySegment stats = pac_stream_stats.allocate(a);
+                nativeStream.stats(stats);
+                return pac_stream_stats.latency_us(stats);
+            }
+        } finally {
+            active.decrementAndGet();
+        }
+    }
+
+    /** Whether {@link #close()} has been called. */
+    public boolean isClosed() {
+        return closing;
+    }
+
+    /**
+     * Closes the stream: wakes any blocked read (which throws {@code CLOSED}),
+     * waits until no thread is in native code, frees the native stream and the
+     * pool. Packets still open become invalid (reading them throws
+     * {@link IllegalStateException}; closing them is a no-op). Idempotent.
+     */
+    @Override
+    public void close() {
+        if (!closeState.compareAndSet(0, 1)) {
+            while (closeState.get() != 2) { // another thread is closing: wait for it
+                LockSupport.parkNanos(100_000);
+            }
+            return;
+        }
+        closing = true;
+        try {
+            nativeStream.interrupt();
+            while (active.get() != 0) {
+                LockSupport.parkNanos(50_000);
+            }
+            readLock.lock(); // no reader is in native code; take the lock to own spare/cleanables
+            try {
+                nativeStream.free();
+                spare = null;
+                pool.close();
+                for (Cleaner.Cleanable c : cleanables) {
+                    c.clean();
+                }
+                cleanables.clear();
+                arena.close();
+            } finally {
+                readLock.unlock();
+            }
+        } finally {
+            closeState.set(2);
+            onClose.accept(this);
+        }
+    }
+
+    private AudioException closed() {
+        return new AudioException(AudioException.Kind.CLOSED, "stream " + config.name() + " is closed");
+    }
+
+    @Override
+    public String toString() {
+        return "AudioStream[" + config.name() + ", " + backend() + ", packets=" + packets
+                + (closing ? ", closed]" : "]");
+    }
+}

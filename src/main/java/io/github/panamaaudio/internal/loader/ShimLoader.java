@@ -1,0 +1,135 @@
+package io.github.panamaaudio.internal.loader;
+
+import io.github.panamaaudio.AudioException;
+import io.github.panamaaudio.internal.ffi.PacShim;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.System.Logger.Level;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Locale;
+
+/**
+ * Loads the native shim before any generated binding class is touched.
+ *
+ * <p>The library comes from the system property {@value #LIBRARY_PROPERTY} (an
+ * installed copy) or from the jar's {@code native/<os>-<arch>/} directory, copied
+ * into a fresh private directory (mode 0700, unpredictable name), loaded, and
+ * deleted again: the mapping outlives the file.
+ *
+ * <p>Thread-safety: {@link #ensureLoaded()} may be called from any thread; the
+ * first call loads, later calls return the first outcome.
+ */
+public final class ShimLoader {
+
+    /** System property naming an installed copy of the shim to load instead of the bundled one. */
+    public static final String LIBRARY_PROPERTY = "panamaaudio.library.path";
+
+    private static final System.Logger LOG = System.getLogger("io.github.panamaaudio");
+    private static final String LIBRARY_FILE = "libpanamaaudio.so";
+    private static final String MODULE_NAME = "io.github.panamaaudio";
+
+    private static final Object LOCK = new Object();
+    private static volatile boolean loaded;
+    private static AudioException failure;
+
+    private ShimLoader() {
+    }
+
+    /** Loads the shim once; throws the same {@link AudioException} on every call if that failed. */
+    public static void ensureLoaded() throws AudioException {
+        if (loaded) {
+            return;
+        }
+        synchronized (LOCK) {
+            if (loaded) {
+                return;
+            }
+            if (failure != null) {
+                throw new AudioException(failure.kind(), failure.getMessage(), failure);
+            }
+            try {
+                load();
+                loaded = true;
+            } catch (AudioException e) {
+                failure = e;
+                throw e;
+            }
+        }
+    }
+
+    /** The {@code <os>-<arch>} directory name of this platform inside the jar. */
+    public static String platform() {
+        String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+        String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
+        String osPart = os.startsWith("linux") ? "linux" : os.startsWith("mac") ? "darwin"
+                : os.startsWith("windows") ? "windows" : os.replace(' ', '_');
+        String archPart = switch (arch) {
+            case "amd64", "x86_64" -> "x86_64";
+            case "aarch64", "arm64" -> "aarch64";
+            default -> arch;
+        };
+        return osPart + "-" + archPart;
+    }
+
+    /** The one line to print when native access is not enabled for this code. */
+    public static String nativeAccessHint() {
+        Module module = ShimLoader.class.getModule();
+        String flag = module.isNamed() ? "--enable-native-access=" + MODULE_NAME : "--enable-native-access=ALL-UNNAMED";
+        return "Panama Audio Capture needs native access: start java with " + flag;
+    }
+
+    private static void load() throws AudioException {
+        if (!ShimLoader.class.getModule().isNativeAccessEnabled()) {
+            LOG.log(Level.WARNING, nativeAccessHint());
+        }
+        String installed = System.getProperty(LIBRARY_PROPERTY);
+        try {
+            if (installed != null && !installed.isBlank()) {
+                System.load(Path.of(installed).toAbsolutePath().toString());
+            } else {
+                loadBundled();
+            }
+        } catch (UnsatisfiedLinkError | IOException | SecurityException e) {
+            throw new AudioException(AudioException.Kind.NATIVE_UNAVAILABLE,
+                    "the native shim could not be loaded for " + platform() + ": " + e.getMessage(), e);
+        }
+        int abi;
+        try {
+            abi = PacShim.pac_abi_version();
+        } catch (IllegalCallerException e) {
+            throw new AudioException(AudioException.Kind.NATIVE_UNAVAILABLE, nativeAccessHint(), e);
+        } catch (UnsatisfiedLinkError | ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw new AudioException(AudioException.Kind.NATIVE_UNAVAILABLE,
+                    "the native shim is loaded but its symbols are not: " + e, e);
+        }
+        if (abi != PacShim.PAC_ABI_VERSION()) {
+            throw new AudioException(AudioException.Kind.NATIVE_UNAVAILABLE, "the native shim has ABI version "
+                    + abi + " but these bindings need " + PacShim.PAC_ABI_VERSION());
+        }
+        LOG.log(Level.DEBUG, "native shim loaded (ABI {0})", abi);
+    }
+
+    private static void loadBundled() throws IOException {
+        String resource = "/native/" + platform() + "/" + LIBRARY_FILE;
+        try (InputStream in = ShimLoader.class.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new UnsatisfiedLinkError("no " + resource + " in the jar: this platform is not supported yet"
+                        + " (or set -D" + LIBRARY_PROPERTY + "=/path/to/" + LIBRARY_FILE + ")");
+            }
+            Path dir = Files.createTempDirectory("panama-audio-",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Path file = dir.resolve(LIBRARY_FILE);
+            try {
+                Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+                System.load(file.toString());
+            } finally {
+                Files.deleteIfExists(file);
+                Files.deleteIfExists(dir);
+            }
+        }
+    }
+}

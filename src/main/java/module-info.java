@@ -1,0 +1,11 @@
+/**
+ * Panama Audio Capture: audio capture through the Foreign Function and Memory API.
+ * The generated bindings, the loader and the backends live in
+ * {@code io.github.panamaaudio.internal.*}, which is not exported.
+ */
+module io.github.panamaaudio {
+    requires org.jctools.core;
+
+    exports io.github.panamaaudio;
+    exports io.github.panamaaudio.pool;
+}
