@@ -1,5 +1,5 @@
 /*
- * pac_shim.h — the only public header of the Panama Audio Capture native shim.
+ * pac_shim.h — the only public header of the Panama Audio Capture C shim.
  *
  * Java reads this file through jextract; keep it to opaque handles, fixed-width
  * integer types and plain structs of them, so the generated bindings are the same
@@ -10,7 +10,7 @@
  * Lifecycle of a stream (every backend follows it):
  *
  *   pac_*_open(...)            creates the stream and starts capture; on success
- *                              *out owns every native resource of the stream.
+ *                              *out owns every C-side resource of the stream.
  *   pac_stream_read(...)       called by one thread at a time; copies exactly one
  *                              packet (packet_frames frames) from the OS buffer into
  *                              the caller's memory, once, with no staging buffer and
@@ -126,7 +126,7 @@ PAC_API int32_t pac_pulse_probe(const char *server, int32_t timeout_ms);
 /* Lists the capture sources into buf as records, each:
  *   uint32 flags (PAC_SOURCE_*), uint32 rate, uint32 channels,
  *   uint32 name_len, name bytes, uint32 desc_len, description bytes
- * (native byte order, no padding, strings not NUL-terminated).
+ * (host byte order, no padding, strings not NUL-terminated).
  * *used receives the bytes written, or the bytes needed with
  * PAC_E_BUFFER_TOO_SMALL; *count the number of records. */
 PAC_API int32_t pac_pulse_list_sources(const char *server, uint8_t *buf, int64_t capacity, int64_t *used,

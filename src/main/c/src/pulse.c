@@ -380,6 +380,9 @@ typedef struct pulse_stream {
     int frag_held;
     int64_t position;
     int64_t last_ts;
+    int anchored;
+    int64_t anchor_ts;           /* timestamp of frame anchor_pos                  */
+    int64_t anchor_pos;
     int64_t packet_ns;
     int64_t gap_threshold_ns;
     /* published for stats (atomics) */
@@ -483,6 +486,41 @@ static int32_t try_copy_packet(pulse_stream *ps, uint8_t *dst, uint32_t *flags, 
     return 1;
 }
 
+/* The capture time of the packet's first frame. The server's latency reports
+ * jitter (the null sink and many devices deliver in blocks), so timestamps follow
+ * the sample clock from an anchor — consecutive packets are exactly one packet
+ * duration apart — and the anchor drifts slowly toward the measured time. A
+ * measurement that runs ahead of the sample clock by more than the gap threshold
+ * means audio was dropped (an overrun): the packet is flagged and the anchor
+ * jumps. Timestamps never go backwards. */
+static int64_t timestamp(pulse_stream *ps, int64_t latency_ns, uint32_t *flags) {
+    int64_t now = pac_monotonic_ns();
+    int64_t measured = latency_ns >= 0 ? now - latency_ns - ps->packet_ns : now - ps->packet_ns;
+    int64_t ts;
+    if (!ps->anchored) {
+        ps->anchored = 1;
+        ps->anchor_ts = measured;
+        ps->anchor_pos = ps->position;
+        ts = measured;
+    } else {
+        int64_t predicted = ps->anchor_ts +
+            (int64_t)((__int128)(ps->position - ps->anchor_pos) * 1000000000 / ps->base.rate);
+        int64_t delta = measured - predicted;
+        if (delta > ps->gap_threshold_ns) {
+            *flags |= PAC_FLAG_DISCONTINUITY;
+            ps->anchor_ts = measured;
+            ps->anchor_pos = ps->position;
+            ts = measured;
+        } else {
+            ps->anchor_ts += delta / 64; /* follow slow drift, ignore jitter */
+            ts = predicted + delta / 64;
+        }
+    }
+    if (ps->last_ts != 0 && ts <= ps->last_ts) ts = ps->last_ts + 1;
+    ps->last_ts = ts;
+    return ts;
+}
+
 static int32_t pulse_read(pac_stream *s, uint8_t *dst, int64_t capacity, int32_t timeout_ms,
                           pac_packet_info *info) {
     PAC_UNUSED(capacity);
@@ -512,11 +550,7 @@ static int32_t pulse_read(pac_stream *s, uint8_t *dst, int64_t capacity, int32_t
             return pac_fail(failure, "%s", failure_text(failure));
         }
         if (got == 1) {
-            int64_t now = pac_monotonic_ns();
-            int64_t ts = latency_ns >= 0 ? now - latency_ns - ps->packet_ns : now - ps->packet_ns;
-            if (ps->last_ts != 0 && ts - (ps->last_ts + ps->packet_ns) > ps->gap_threshold_ns)
-                flags |= PAC_FLAG_DISCONTINUITY;
-            ps->last_ts = ts;
+            int64_t ts = timestamp(ps, latency_ns, &flags);
             if (flags & PAC_FLAG_DISCONTINUITY) __atomic_add_fetch(&ps->overruns, 1, __ATOMIC_RELAXED);
             if (pac_all_zero(dst, s->packet_bytes)) flags |= PAC_FLAG_SILENT;
             info->bytes = s->packet_bytes;

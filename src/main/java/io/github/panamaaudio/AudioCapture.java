@@ -162,7 +162,7 @@ public final class AudioCapture implements AutoCloseable {
             return this;
         }
 
-        /** Loads the native shim if needed, picks the backend and returns the capture. */
+        /** Loads the C shim if needed, picks the backend and returns the capture. */
         public AudioCapture open() throws AudioException {
             return new AudioCapture(Backends.select(backend, server, applicationName, timeout));
         }

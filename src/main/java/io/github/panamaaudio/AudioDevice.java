@@ -13,8 +13,8 @@ import java.util.Objects;
  * @param monitor              whether this source is the loopback of a sink (output)
  * @param defaultSource        whether this is the server's default source
  * @param monitorOfDefaultSink whether this is the loopback of the default sink (the system's audio)
- * @param sampleRate           the device's native rate in Hz (streams may ask for another)
- * @param channels             the device's native channel count
+ * @param sampleRate           the device's own rate in Hz (streams may ask for another)
+ * @param channels             the device's own channel count
  */
 public record AudioDevice(String name, String description, boolean monitor, boolean defaultSource,
                           boolean monitorOfDefaultSink, int sampleRate, int channels) {

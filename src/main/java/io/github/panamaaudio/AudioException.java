@@ -40,11 +40,11 @@ public final class AudioException extends Exception {
         /** The stream or capture was closed, possibly by another thread. Retrying does not help. */
         CLOSED(false),
         /**
-         * The native shim could not be loaded or used (missing
+         * The C shim could not be loaded or used (missing
          * {@code --enable-native-access}, unsupported platform). Retrying does not help.
          */
         NATIVE_UNAVAILABLE(false),
-        /** A bug or an unexpected native failure. Retrying is unlikely to help; please report it. */
+        /** A bug or an unexpected failure in C. Retrying is unlikely to help; please report it. */
         INTERNAL(false);
 
         private final boolean retryable;

@@ -9,7 +9,7 @@ import java.lang.invoke.VarHandle;
 
 /**
  * One packet of captured audio: {@link #segment()} holds exactly the captured
- * bytes, interleaved in the stream's {@link #format()}, in native memory that the
+ * bytes, interleaved in the stream's {@link #format()}, in off-heap memory that the
  * shim wrote once and that belongs to the stream's pool.
  *
  * <p>Close every packet ({@code try (AudioPacket p = stream.next()) { … }}): that
@@ -84,11 +84,27 @@ public final class AudioPacket implements AutoCloseable {
             leaseArena = Arena.ofShared();
             leaseView = view.reinterpret(leaseArena, null);
         }
+        leaseFlag.open = true;
         STATE.setRelease(this, LEASED);
     }
 
     SegmentPool.Slot slot() {
         return slot;
+    }
+
+    /**
+     * Whether the current lease is open, shared with the leak watch (which must not
+     * reference the packet itself). Written by lease() and close(); read by the
+     * Cleaner thread (volatile).
+     */
+    static final class LeaseFlag {
+        volatile boolean open;
+    }
+
+    private final LeaseFlag leaseFlag = new LeaseFlag();
+
+    LeaseFlag leaseFlag() {
+        return leaseFlag;
     }
 
     private java.lang.ref.Cleaner.Cleanable cleanable;
@@ -177,6 +193,7 @@ public final class AudioPacket implements AutoCloseable {
         if (!STATE.compareAndSet(this, LEASED, FREE)) {
             return;
         }
+        leaseFlag.open = false;
         if (checked) {
             leaseArena.close(); // leaseView now throws IllegalStateException on access
         }

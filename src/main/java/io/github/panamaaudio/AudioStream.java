@@ -24,23 +24,23 @@ import java.util.function.Consumer;
 
 /**
  * An open capture stream: {@link #next()} returns the next packet of audio, copied
- * once by the native shim into a segment of this stream's pool.
+ * once by the C shim into a segment of this stream's pool.
  *
  * <p>Thread-safety: every method may be called from any thread. Reads are
  * serialized (one thread copies a packet at a time; others wait their turn).
  * {@link #close()} from any thread wakes a blocked read within 100 ms, which then
  * throws {@link AudioException.Kind#CLOSED}; close is idempotent and waits until no
- * thread is inside the native read before it frees the native stream and the pool.
+ * thread is inside the C read before it frees the shim stream and the pool.
  *
  * <p>Steady state: when each packet is closed before the pool runs dry, a read
  * allocates nothing — the packet object is pooled with its segment, and the
- * packet's metadata is copied from a per-stream native struct.
+ * packet's metadata is copied from a per-stream C struct.
  */
 public final class AudioStream implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger("io.github.panamaaudio");
     private static final Cleaner CLEANER = Cleaner.create();
-    /** Longest a single native wait lasts inside {@link #next()}; close interrupts it anyway. */
+    /** Longest a single wait in C lasts inside {@link #next()}; close interrupts it anyway. */
     private static final int NATIVE_WAIT_SLICE_MS = 1000;
     /** Longest a pool wait lasts before re-checking for close. */
     private static final long POOL_WAIT_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
@@ -53,7 +53,7 @@ public final class AudioStream implements AutoCloseable {
     /** pac_packet_info the shim fills on each read; guarded by readLock. */
     private final MemorySegment info;
     private final ReentrantLock readLock = new ReentrantLock();
-    /** Threads inside (or about to enter) native code on this stream; see close(). */
+    /** Threads inside (or about to enter) the C shim on this stream; see close(). */
     private final AtomicInteger active = new AtomicInteger();
     private final AtomicInteger closeState = new AtomicInteger(); // 0 open, 1 closing, 2 closed
     private volatile boolean closing;
@@ -226,7 +226,7 @@ public final class AudioStream implements AutoCloseable {
 
     private AudioPacket newPacket(SegmentPool.Slot slot, boolean checked) {
         AudioPacket packet = new AudioPacket(this, slot, config.packetBytes(), checked);
-        Cleaner.Cleanable cleanable = CLEANER.register(packet, new LeakReclaimer(this, pool, slot));
+        Cleaner.Cleanable cleanable = CLEANER.register(packet, new LeakReclaimer(this, pool, slot, packet.leaseFlag()));
         packet.attachCleanable(cleanable);
         if (!checked) {
             cleanables.add(cleanable);
@@ -238,7 +238,7 @@ public final class AudioStream implements AutoCloseable {
     void recycle(AudioPacket packet) {
         SegmentPool.Slot slot = packet.slot();
         if (packet.isChecked()) {
-            packet.cleanable().clean(); // the object is never reused: no leak watch needed
+            packet.cleanable().clean(); // lease flag is closed: a no-op that unregisters the watch
             releaseQuietly(slot, false);
             return;
         }
@@ -268,10 +268,11 @@ public final class AudioStream implements AutoCloseable {
      * open (never closed), it returns the segment to the pool and counts a leak.
      * Holds the slot, never the packet.
      */
-    private record LeakReclaimer(AudioStream stream, SegmentPool pool, SegmentPool.Slot slot) implements Runnable {
+    private record LeakReclaimer(AudioStream stream, SegmentPool pool, SegmentPool.Slot slot,
+                                 AudioPacket.LeaseFlag lease) implements Runnable {
         @Override
         public void run() {
-            if (pool.isClosed() || !slot.isLeased()) {
+            if (!lease.open || pool.isClosed() || !slot.isLeased()) {
                 return;
             }
             stream.releaseQuietly(slot, true);
@@ -335,7 +336,7 @@ public final class AudioStream implements AutoCloseable {
 
     /**
      * Closes the stream: wakes any blocked read (which throws {@code CLOSED}),
-     * waits until no thread is in native code, frees the native stream and the
+     * waits until no thread is in the C shim, frees the shim stream and the
      * pool. Packets still open become invalid (reading them throws
      * {@link IllegalStateException}; closing them is a no-op). Idempotent.
      */
@@ -353,7 +354,7 @@ public final class AudioStream implements AutoCloseable {
             while (active.get() != 0) {
                 LockSupport.parkNanos(50_000);
             }
-            readLock.lock(); // no reader is in native code; take the lock to own spare/cleanables
+            readLock.lock(); // no reader is in the C shim; take the lock to own spare/cleanables
             try {
                 nativeStream.free();
                 spare = null;

@@ -3,7 +3,7 @@ package io.github.panamaaudio;
 /**
  * An immutable snapshot of a segment pool's counters; thread-safe, like every record.
  *
- * <p>A pool hands out fixed-size native memory segments to the native reader and
+ * <p>A pool hands out fixed-size off-heap memory segments to the C reader and
  * takes them back when the packet that carries one is closed. Each acquire that
  * returns a segment counts exactly one hit or one miss, so
  * {@code poolHits + poolMisses} is the number of segments handed out

@@ -7,7 +7,7 @@ import java.util.Objects;
  * What a stream captures and how: device, sample format, rate, channels, packet
  * duration and pool sizing. Built with {@link #builder()}; every setter validates
  * at once and throws {@link IllegalArgumentException} naming the field, the value
- * and the allowed range, before anything native is touched.
+ * and the allowed range, before anything in C is touched.
  *
  * <p>Thread-safety: instances are immutable and safe to share; a {@link Builder}
  * is not thread-safe.

@@ -20,6 +20,6 @@ public interface Backend {
     /** The capture sources this backend offers now. */
     List<AudioDevice> devices() throws AudioException;
 
-    /** Opens a native stream for a validated config. */
+    /** Opens a shim stream for a validated config. */
     NativeStream open(StreamConfig config) throws AudioException;
 }

@@ -11,7 +11,7 @@ import java.nio.charset.StandardCharsets;
 /**
  * Turns shim status codes into {@link AudioException}s with the shim's own words.
  *
- * <p>Thread-safety: stateless; the failure detail is per native thread, so call
+ * <p>Thread-safety: stateless; the failure detail is per OS thread, so call
  * {@link #failure} on the thread that got the status, right after the call.
  */
 public final class Native {

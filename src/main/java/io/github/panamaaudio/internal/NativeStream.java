@@ -7,7 +7,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
- * One native stream handle of any backend: read, interrupt, close.
+ * One shim stream handle of any backend: read, interrupt, close.
  *
  * <p>Thread-safety: {@link #read} by one thread at a time; {@link #interrupt} and
  * {@link #stats} from any thread until {@link #free}; {@link #free} exactly once,
@@ -49,7 +49,7 @@ public final class NativeStream {
         return pac_stream_stats.allocate(arena);
     }
 
-    /** Frees the native stream. */
+    /** Frees the shim stream. */
     public void free() {
         PacShim.pac_stream_close(handle);
     }

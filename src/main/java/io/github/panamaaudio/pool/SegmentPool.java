@@ -16,10 +16,16 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.jctools.queues.atomic.MpmcAtomicArrayQueue;
 
 /**
- * A bounded pool of equally sized native memory segments; thread-safe: any number of
+ * A bounded pool of equally sized off-heap memory segments; thread-safe: any number of
  * threads may acquire, release and read statistics concurrently, and any thread may
  * close it. Acquire and release are lock-free and allocate nothing once the pool has
- * grown to its working size; only an acquire that must wait for a release takes a lock.
+ * grown to its working size; a lock is taken only to allocate a new segment, to wait for
+ * a release, and by a release that has such a waiter to wake.
+ *
+ * <p>The free list is JCTools' {@link MpmcAtomicArrayQueue}, not {@code MpmcArrayQueue}:
+ * same algorithm, but built on {@code java.util.concurrent.atomic} instead of
+ * {@code sun.misc.Unsafe}, whose use prints a deprecation warning on JDK 24+ and fails
+ * under {@code --sun-misc-unsafe-memory-access=deny}.
  *
  * <h2>Ownership</h2>
  * A {@link Slot} (one segment) has exactly one owner at a time: the pool while it is on
@@ -35,7 +41,7 @@ import org.jctools.queues.atomic.MpmcAtomicArrayQueue;
  * arena} that the pool owns. The initial segments come from one slab; every later
  * segment gets a slab of its own. A segment's stride is its size rounded up to a
  * multiple of 64 bytes, the cache-line size, so every segment starts on a cache line
- * and no two segments share one (a native writer filling one segment never contends
+ * and no two segments share one (a C writer filling one segment never contends
  * with a Java reader of its neighbour):
  * <pre>
  *  initial slab, 64-byte aligned, initialSegments * stride bytes

@@ -1,5 +1,5 @@
 /**
- * The segment pool: fixed-size native memory segments that the native reader writes
+ * The segment pool: fixed-size off-heap memory segments that the C reader writes
  * samples into and that return to the pool, deterministically, when the packet
  * carrying one is closed.
  *

@@ -13,7 +13,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Locale;
 
 /**
- * Loads the native shim before any generated binding class is touched.
+ * Loads the C shim before any generated binding class is touched.
  *
  * <p>The library comes from the system property {@value #LIBRARY_PROPERTY} (an
  * installed copy) or from the jar's {@code native/<os>-<arch>/} directory, copied
@@ -75,11 +75,11 @@ public final class ShimLoader {
         return osPart + "-" + archPart;
     }
 
-    /** The one line to print when native access is not enabled for this code. */
+    /** The one line to print when --enable-native-access is missing for this code. */
     public static String nativeAccessHint() {
         Module module = ShimLoader.class.getModule();
         String flag = module.isNamed() ? "--enable-native-access=" + MODULE_NAME : "--enable-native-access=ALL-UNNAMED";
-        return "Panama Audio Capture needs native access: start java with " + flag;
+        return "Panama Audio Capture needs --enable-native-access: start java with " + flag;
     }
 
     private static void load() throws AudioException {
@@ -95,7 +95,7 @@ public final class ShimLoader {
             }
         } catch (UnsatisfiedLinkError | IOException | SecurityException e) {
             throw new AudioException(AudioException.Kind.NATIVE_UNAVAILABLE,
-                    "the native shim could not be loaded for " + platform() + ": " + e.getMessage(), e);
+                    "the C shim could not be loaded for " + platform() + ": " + e.getMessage(), e);
         }
         int abi;
         try {
@@ -104,13 +104,13 @@ public final class ShimLoader {
             throw new AudioException(AudioException.Kind.NATIVE_UNAVAILABLE, nativeAccessHint(), e);
         } catch (UnsatisfiedLinkError | ExceptionInInitializerError | NoClassDefFoundError e) {
             throw new AudioException(AudioException.Kind.NATIVE_UNAVAILABLE,
-                    "the native shim is loaded but its symbols are not: " + e, e);
+                    "the C shim is loaded but its symbols are not: " + e, e);
         }
         if (abi != PacShim.PAC_ABI_VERSION()) {
-            throw new AudioException(AudioException.Kind.NATIVE_UNAVAILABLE, "the native shim has ABI version "
+            throw new AudioException(AudioException.Kind.NATIVE_UNAVAILABLE, "the C shim has ABI version "
                     + abi + " but these bindings need " + PacShim.PAC_ABI_VERSION());
         }
-        LOG.log(Level.DEBUG, "native shim loaded (ABI {0})", abi);
+        LOG.log(Level.DEBUG, "C shim loaded (ABI {0})", abi);
     }
 
     private static void loadBundled() throws IOException {

@@ -1,0 +1,183 @@
+package io.github.panamaaudio;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.panamaaudio.testing.PulseServer;
+import io.github.panamaaudio.testing.PulseServerExtension;
+import io.github.panamaaudio.testing.Signals;
+
+import java.io.ByteArrayOutputStream;
+import java.lang.foreign.ValueLayout;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Capture from a real private PulseAudio server: its sine source and a sink's monitor. */
+@ExtendWith(PulseServerExtension.class)
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class PulseCaptureTest {
+
+    private final PulseServer server;
+
+    PulseCaptureTest(PulseServer server) {
+        this.server = server;
+    }
+
+    private AudioCapture capture() throws AudioException {
+        return AudioCapture.builder().backend("pulse").server(server.address()).open();
+    }
+
+    /** Captured audio of one stream, with what the test checks on the way. */
+    private record Captured(byte[] bytes, long packets, long gaps, long nonIncreasingTimestamps, long discontinuities) {
+    }
+
+    private static Captured captureFor(AudioStream stream, Duration duration) throws AudioException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        long frames = (long) (stream.config().sampleRate() * (duration.toNanos() / 1e9));
+        long expectedSeq = 0;
+        long gaps = 0;
+        long lastTs = Long.MIN_VALUE;
+        long badTs = 0;
+        long packets = 0;
+        long discontinuities = 0;
+        while (stream.frames() < frames) {
+            try (AudioPacket p = stream.next()) {
+                if (p.sequence() != expectedSeq) {
+                    gaps++;
+                }
+                expectedSeq = p.sequence() + 1;
+                if (p.timestampNanos() <= lastTs) {
+                    badTs++;
+                }
+                lastTs = p.timestampNanos();
+                if (p.isDiscontinuity()) {
+                    discontinuities++;
+                }
+                out.writeBytes(p.segment().toArray(ValueLayout.JAVA_BYTE));
+                packets++;
+            }
+        }
+        return new Captured(out.toByteArray(), packets, gaps, badTs, discontinuities);
+    }
+
+    @ParameterizedTest(name = "{0} {1} ch")
+    @CsvSource({"S16LE,1", "S16LE,2", "S32LE,1", "S32LE,2", "F32LE,1", "F32LE,2"})
+    void capturesTheSineSourceAt440HzInEveryFormatAndLayout(SampleFormat format, int channels) throws Exception {
+        try (AudioCapture capture = capture();
+             AudioStream stream = capture.openStream(StreamConfig.builder()
+                     .device(server.sineSourceName()).format(format).sampleRate(48_000).channels(channels)
+                     .build())) {
+            Captured c = captureFor(stream, Duration.ofMillis(2500));
+            assertEquals(0, c.gaps(), "sequence numbers have no gaps");
+            assertEquals(0, c.nonIncreasingTimestamps(), "timestamps increase");
+            assertEquals(0, c.discontinuities(), "a reader that keeps up sees no overrun");
+            assertEquals(0, stream.overruns());
+            int frameBytes = channels * format.bytesPerSample();
+            assertEquals(c.packets() * 480L * frameBytes, c.bytes().length, "every packet is 10 ms");
+            // the last 2 s: the first blocks of a fresh source may stall or burst
+            int keep = 96_000 * frameBytes;
+            byte[] tail = java.util.Arrays.copyOfRange(c.bytes(), c.bytes().length - keep, c.bytes().length);
+            for (int ch = 0; ch < channels; ch++) {
+                double[] x = Signals.channel(tail, format.name(), channels, ch);
+                double f = Signals.dominantFrequency(x, 48_000);
+                assertEquals(440.0, f, 5.0, "dominant frequency of channel " + ch);
+                double rms = Signals.rms(x);
+                double peak = java.util.Arrays.stream(x).map(Math::abs).max().orElseThrow();
+                assertTrue(rms > 0.01, "not silent: rms " + rms);
+                assertEquals(1 / Math.sqrt(2), rms / peak, 0.03, "a pure sine's rms/peak, channel " + ch);
+            }
+        }
+    }
+
+    @Test
+    void capturesSystemAudioFromTheDefaultSinkMonitor() throws Exception {
+        server.pactl("set-default-sink", server.sinkName());
+        try (PulseServer.Player player = server.playTone(1000);
+             AudioCapture capture = capture();
+             AudioStream stream = capture.openStream(StreamConfig.builder()
+                     .device(StreamConfig.Device.defaultSinkMonitor()).format(SampleFormat.F32LE).build())) {
+            Captured c = captureFor(stream, Duration.ofSeconds(3));
+            int keep = 72_000 * 8; // the last 1.5 s, stereo float
+            byte[] tail = java.util.Arrays.copyOfRange(c.bytes(), c.bytes().length - keep, c.bytes().length);
+            double[] mono = Signals.toMono(tail, "F32LE", 2);
+            assertEquals(1000.0, Signals.dominantFrequency(mono, 48_000), 5.0);
+            assertTrue(Signals.rms(mono) > 0.01, "the tone is audible in the loopback");
+            assertTrue(player.isAlive());
+        }
+    }
+
+    @Test
+    void capturesASinkMonitorByName() throws Exception {
+        try (PulseServer.Player player = server.playTone(2000);
+             AudioCapture capture = capture();
+             AudioStream stream = capture.openStream(StreamConfig.builder()
+                     .device(server.monitorOfSink()).format(SampleFormat.S16LE).channels(1).build())) {
+            Captured c = captureFor(stream, Duration.ofSeconds(3));
+            int keep = 72_000 * 2;
+            byte[] tail = java.util.Arrays.copyOfRange(c.bytes(), c.bytes().length - keep, c.bytes().length);
+            assertEquals(2000.0, Signals.dominantFrequency(Signals.toMono(tail, "S16LE", 1), 48_000), 5.0);
+        }
+    }
+
+    @Test
+    void listsSourcesAndMonitorsWithTheirFlags() throws Exception {
+        server.pactl("set-default-sink", server.sinkName());
+        server.pactl("set-default-source", server.sineSourceName());
+        try (AudioCapture capture = capture()) {
+            var devices = capture.devices();
+            AudioDevice sine = devices.stream().filter(d -> d.name().equals(server.sineSourceName())).findFirst()
+                    .orElseThrow(() -> new AssertionError("no " + server.sineSourceName() + " in " + devices));
+            AudioDevice monitor = devices.stream().filter(d -> d.name().equals(server.monitorOfSink())).findFirst()
+                    .orElseThrow(() -> new AssertionError("no monitor in " + devices));
+            assertFalse(sine.monitor());
+            assertTrue(sine.defaultSource());
+            assertTrue(monitor.monitor());
+            assertTrue(monitor.monitorOfDefaultSink());
+            assertFalse(monitor.description().isEmpty());
+        }
+    }
+
+    @Test
+    void aMissingDeviceIsDeviceNotFound() throws Exception {
+        try (AudioCapture capture = capture()) {
+            AudioException e = org.junit.jupiter.api.Assertions.assertThrows(AudioException.class,
+                    () -> capture.openStream(StreamConfig.builder().device("no_such_source").build()));
+            assertEquals(AudioException.Kind.DEVICE_NOT_FOUND, e.kind());
+            assertTrue(e.getMessage().contains("no_such_source"), e.getMessage());
+            assertFalse(e.isRetryable());
+        }
+    }
+
+    @Test
+    void noServerAtTheAddressIsBackendUnavailable() {
+        AudioException e = org.junit.jupiter.api.Assertions.assertThrows(AudioException.class,
+                () -> AudioCapture.builder().backend("pulse").server("unix:/nonexistent/pulse/native")
+                        .timeout(Duration.ofSeconds(2)).open());
+        assertEquals(AudioException.Kind.BACKEND_UNAVAILABLE, e.kind());
+        assertTrue(e.isRetryable());
+    }
+
+    @Test
+    void pollReturnsEmptyOnTimeoutAndLosesNothing() throws Exception {
+        try (AudioCapture capture = capture();
+             AudioStream stream = capture.openStream(StreamConfig.builder().device(server.sineSourceName())
+                     .packetDuration(Duration.ofMillis(1000)).build())) {
+            // a 1 s packet cannot be complete 5 ms after the previous one
+            try (AudioPacket first = stream.next()) {
+                assertEquals(0, first.sequence());
+            }
+            assertTrue(stream.next(Duration.ofMillis(5)).isEmpty(), "no whole packet within 5 ms");
+            try (AudioPacket second = stream.next()) {
+                assertEquals(1, second.sequence());
+                assertEquals(1000 * 48, second.frames());
+                assertEquals(48_000L, second.position());
+            }
+        }
+    }
+}
