@@ -385,16 +385,34 @@ typedef struct pulse_stream {
     int64_t anchor_pos;
     int64_t packet_ns;
     int64_t gap_threshold_ns;
+    int64_t max_bytes;           /* the queue's maxlength                          */
+    int64_t full_margin;         /* room below which the queue counts as full      */
+    int64_t gap_at;              /* stream byte where dropped audio was, -1 none   */
     /* published for stats (atomics) */
     int64_t overruns;
     int64_t latency_us;
     int64_t frames;
 } pulse_stream;
 
+/* Returns a fragment the reader still holds from pa_stream_peek. Called with the
+ * mainloop lock held (the reader touches frag_* only under that lock too). A held
+ * peek keeps its shared-memory block "acquired", and libpulse's teardown of a
+ * failed connection (pa_memimport_free, on the mainloop thread, lock held) waits
+ * until no block is acquired: so the fragment must go before that, in the state
+ * callbacks, which libpulse calls before it unlinks the connection. */
+static void release_fragment(pulse_stream *ps) {
+    if (ps->frag_held && ps->st != NULL) {
+        pa.pa_stream_drop(ps->st);
+        ps->frag_held = 0;
+        ps->frag = NULL;
+    }
+}
+
 static void on_stream_state(pa_stream *st, void *userdata) {
     pulse_stream *ps = userdata;
     pa_stream_state_t state = pa.pa_stream_get_state(st);
     pa_context_state_t cstate = pa.pa_context_get_state(ps->conn.ctx);
+    if (state == PA_STREAM_FAILED || state == PA_STREAM_TERMINATED) release_fragment(ps);
     pthread_mutex_lock(&ps->conn.mu);
     ps->st_state = state;
     if ((state == PA_STREAM_FAILED || state == PA_STREAM_TERMINATED) && ps->failure == PAC_OK) {
@@ -408,6 +426,7 @@ static void on_stream_state(pa_stream *st, void *userdata) {
 static void on_stream_context_state(pa_context *ctx, void *userdata) {
     pulse_stream *ps = userdata;
     pa_context_state_t state = pa.pa_context_get_state(ctx);
+    if (state == PA_CONTEXT_FAILED || state == PA_CONTEXT_TERMINATED) release_fragment(ps);
     pthread_mutex_lock(&ps->conn.mu);
     ps->conn.ctx_state = state;
     if ((state == PA_CONTEXT_FAILED || state == PA_CONTEXT_TERMINATED) && ps->failure == PAC_OK)
@@ -439,6 +458,16 @@ static int32_t try_copy_packet(pulse_stream *ps, uint8_t *dst, uint32_t *flags, 
     if (readable == (size_t)-1) return PAC_E_DISCONNECTED;
     int64_t available = (int64_t)readable - (int64_t)(ps->frag_held ? ps->frag_off : 0);
     if (available < need) return 0;
+    /* A queue (nearly) at maxlength cannot take what the server sends next: audio
+     * after the queued bytes is being dropped. The packet that holds the first
+     * byte after them is the first after the gap. */
+    int64_t consumed = ps->position * (need / ps->base.packet_frames);
+    if (available + ps->full_margin >= ps->max_bytes && ps->gap_at < consumed)
+        ps->gap_at = consumed + available;
+    if (ps->gap_at >= consumed && ps->gap_at < consumed + need && ps->position > 0) {
+        *flags |= PAC_FLAG_DISCONTINUITY;
+        ps->gap_at = -1;
+    }
 
     int64_t filled = 0;
     while (filled < need) {
@@ -469,31 +498,28 @@ static int32_t try_copy_packet(pulse_stream *ps, uint8_t *dst, uint32_t *flags, 
             ps->frag = NULL;
         }
     }
+    /* What is still queued behind this packet tells when its first frame arrived:
+     * backlog + one packet ago. (The server's latency report also counts data it
+     * dropped for a slow reader, so it is kept for the stats only.) */
+    size_t rest = pa.pa_stream_readable_size(ps->st);
+    int64_t frame_bytes = ps->base.packet_bytes / ps->base.packet_frames;
+    int64_t rest_bytes = rest == (size_t)-1 ? 0 : (int64_t)rest - (int64_t)(ps->frag_held ? ps->frag_off : 0);
+    if (rest_bytes < 0) rest_bytes = 0;
+    *latency_ns = (int64_t)((__int128)(rest_bytes / frame_bytes) * 1000000000 / ps->base.rate);
     pa_usec_t usec = 0;
     int negative = 0;
-    if (pa.pa_stream_get_latency(ps->st, &usec, &negative) == 0) {
-        /* latency refers to the read index: the start of a fragment still held */
-        int64_t lat = (negative ? -1 : 1) * (int64_t)usec * 1000;
-        if (ps->frag_held) {
-            int64_t frame_bytes = ps->base.packet_bytes / ps->base.packet_frames;
-            lat -= (int64_t)((__int128)(ps->frag_off / (size_t)frame_bytes) * 1000000000 / ps->base.rate);
-        }
-        *latency_ns = lat;
-        __atomic_store_n(&ps->latency_us, lat / 1000, __ATOMIC_RELAXED);
-    } else {
-        *latency_ns = -1;
-    }
+    if (pa.pa_stream_get_latency(ps->st, &usec, &negative) == 0)
+        __atomic_store_n(&ps->latency_us, negative ? -(int64_t)usec : (int64_t)usec, __ATOMIC_RELAXED);
     return 1;
 }
 
-/* The capture time of the packet's first frame. The server's latency reports
- * jitter (the null sink and many devices deliver in blocks), so timestamps follow
- * the sample clock from an anchor — consecutive packets are exactly one packet
- * duration apart — and the anchor drifts slowly toward the measured time. A
- * measurement that runs ahead of the sample clock by more than the gap threshold
- * means audio was dropped (an overrun): the packet is flagged and the anchor
- * jumps. Timestamps never go backwards. */
-static int64_t timestamp(pulse_stream *ps, int64_t latency_ns, uint32_t *flags) {
+/* The capture time of the packet's first frame. Arrival times jitter (the null
+ * sink and many devices deliver in blocks), so timestamps follow the sample clock
+ * from an anchor — consecutive packets are exactly one packet duration apart —
+ * and the anchor drifts slowly toward the measured time; a jump beyond the gap
+ * threshold (dropped audio, a stalled source) moves the anchor at once.
+ * Timestamps never go backwards. */
+static int64_t timestamp(pulse_stream *ps, int64_t latency_ns) {
     int64_t now = pac_monotonic_ns();
     int64_t measured = latency_ns >= 0 ? now - latency_ns - ps->packet_ns : now - ps->packet_ns;
     int64_t ts;
@@ -506,8 +532,7 @@ static int64_t timestamp(pulse_stream *ps, int64_t latency_ns, uint32_t *flags) 
         int64_t predicted = ps->anchor_ts +
             (int64_t)((__int128)(ps->position - ps->anchor_pos) * 1000000000 / ps->base.rate);
         int64_t delta = measured - predicted;
-        if (delta > ps->gap_threshold_ns) {
-            *flags |= PAC_FLAG_DISCONTINUITY;
+        if (delta > ps->gap_threshold_ns || delta < -ps->gap_threshold_ns) {
             ps->anchor_ts = measured;
             ps->anchor_pos = ps->position;
             ts = measured;
@@ -550,7 +575,7 @@ static int32_t pulse_read(pac_stream *s, uint8_t *dst, int64_t capacity, int32_t
             return pac_fail(failure, "%s", failure_text(failure));
         }
         if (got == 1) {
-            int64_t ts = timestamp(ps, latency_ns, &flags);
+            int64_t ts = timestamp(ps, latency_ns);
             if (flags & PAC_FLAG_DISCONTINUITY) __atomic_add_fetch(&ps->overruns, 1, __ATOMIC_RELAXED);
             if (pac_all_zero(dst, s->packet_bytes)) flags |= PAC_FLAG_SILENT;
             info->bytes = s->packet_bytes;
@@ -715,6 +740,9 @@ int32_t pac_pulse_open(const char *server, int32_t device_kind, const char *devi
     pa_buffer_attr attr;
     memset(&attr, 0xff, sizeof attr);
     attr.maxlength = (uint32_t)max_bytes;
+    ps->max_bytes = max_bytes;
+    ps->full_margin = 2 * ps->base.packet_bytes > max_bytes / 16 ? 2 * ps->base.packet_bytes : max_bytes / 16;
+    ps->gap_at = -1;
     attr.fragsize = (uint32_t)ps->base.packet_bytes;
     pa_stream_flags_t flags = PA_STREAM_ADJUST_LATENCY | PA_STREAM_AUTO_TIMING_UPDATE |
                               PA_STREAM_INTERPOLATE_TIMING;

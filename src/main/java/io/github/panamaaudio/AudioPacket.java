@@ -20,7 +20,8 @@ import java.lang.invoke.VarHandle;
  * {@link StreamConfig#checked()} on, reading a closed packet's segment throws
  * {@link IllegalStateException} instead. A packet dropped without close is found by
  * the garbage collector and its segment reclaimed (counted in
- * {@link PoolStats#leaks()}), later than a close would have.
+ * {@link PoolStats#leaks()}), later than a close would have; the system property
+ * {@value AudioStream#LEAK_DETECTION_PROPERTY}{@code =trace} logs where it was acquired.
  *
  * <p>Thread-safety: a packet has one owner at a time. It may be read and closed by
  * a thread other than the one that called {@code next()}, provided the hand-over is
@@ -99,6 +100,12 @@ public final class AudioPacket implements AutoCloseable {
      */
     static final class LeaseFlag {
         volatile boolean open;
+        /**
+         * Where the current lease was handed out, at leak detection level "trace"
+         * (see {@link AudioStream#LEAK_DETECTION_PROPERTY}), else null. Plain: written
+         * before the volatile write of {@link #open}, read after reading it.
+         */
+        Throwable acquiredAt;
     }
 
     private final LeaseFlag leaseFlag = new LeaseFlag();

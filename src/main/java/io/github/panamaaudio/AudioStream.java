@@ -16,6 +16,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
@@ -37,6 +39,21 @@ import java.util.function.Consumer;
  * packet's metadata is copied from a per-stream C struct.
  */
 public final class AudioStream implements AutoCloseable {
+
+    /**
+     * System property, read when a stream opens: how packets garbage-collected
+     * without {@link AudioPacket#close()} are reported. Either way their segments
+     * are reclaimed and counted in {@link PoolStats#leaks()}.
+     * <ul>
+     *   <li>{@code count} (the default, and any other value): one WARNING per stream,
+     *       at its first leak, without a site; costs nothing per packet.</li>
+     *   <li>{@code trace}: records the stack of every {@code next()}/{@code poll()}
+     *       that returns a packet (one stack-trace allocation per packet) and logs one
+     *       WARNING line per distinct acquisition site naming it, e.g.
+     *       {@code acquired at com.example.Recorder.run(Recorder.java:42)}.</li>
+     * </ul>
+     */
+    public static final String LEAK_DETECTION_PROPERTY = "panamaaudio.leakDetection";
 
     private static final System.Logger LOG = System.getLogger("io.github.panamaaudio");
     private static final Cleaner CLEANER = Cleaner.create();
@@ -68,6 +85,10 @@ public final class AudioStream implements AutoCloseable {
     private volatile long bytes;
     private volatile long overruns;
     private volatile boolean leakWarned;
+    /** Leak detection level "trace" (see {@link #LEAK_DETECTION_PROPERTY}). */
+    private final boolean traceLeaks = "trace".equalsIgnoreCase(System.getProperty(LEAK_DETECTION_PROPERTY, "").strip());
+    /** Acquisition sites already reported at level "trace"; written by the Cleaner thread. */
+    private final Set<String> reportedLeakSites = ConcurrentHashMap.newKeySet();
 
     AudioStream(StreamConfig config, NativeStream nativeStream, Consumer<AudioStream> onClose) {
         this.config = config;
@@ -213,6 +234,8 @@ public final class AudioStream implements AutoCloseable {
         }
         int packetFrames = (int) pac_packet_info.frames(info);
         int flags = pac_packet_info.flags(info);
+        // published to the Cleaner thread by lease()'s volatile write of the lease flag
+        packet.leaseFlag().acquiredAt = traceLeaks ? new Throwable("packet acquired here") : null;
         packet.lease(sequence++, pac_packet_info.timestamp_ns(info), pac_packet_info.position(info),
                 packetFrames, flags);
         packets = packets + 1;
@@ -276,12 +299,37 @@ public final class AudioStream implements AutoCloseable {
                 return;
             }
             stream.releaseQuietly(slot, true);
-            if (!stream.leakWarned) {
+            Throwable acquiredAt = lease.acquiredAt;
+            if (acquiredAt != null) {
+                lease.acquiredAt = null;
+                String site = acquisitionSite(acquiredAt);
+                if (stream.reportedLeakSites.add(site)) {
+                    LOG.log(Level.WARNING, "stream {0}: a packet acquired at {1} was garbage-collected without"
+                            + " close(); its segment was reclaimed. Close every AudioPacket (try-with-resources).",
+                            stream.config.name(), site);
+                }
+            } else if (!stream.leakWarned) {
                 stream.leakWarned = true;
                 LOG.log(Level.WARNING, "stream {0}: a packet was garbage-collected without close(); its segment was"
                         + " reclaimed. Close every AudioPacket (try-with-resources).", stream.config.name());
             }
         }
+    }
+
+    /** The first frames of {@code trace} outside this class: the caller of next()/poll() and its callers. */
+    private static String acquisitionSite(Throwable trace) {
+        StackTraceElement[] frames = trace.getStackTrace();
+        int first = 0;
+        while (first < frames.length && frames[first].getClassName().equals(AudioStream.class.getName())) {
+            first++;
+        }
+        StringBuilder site = new StringBuilder();
+        for (int i = first; i < Math.min(frames.length, first + 3); i++) {
+            StackTraceElement e = frames[i];
+            site.append(i == first ? "" : " <- ").append(e.getClassName()).append('.').append(e.getMethodName())
+                    .append('(').append(e.getFileName()).append(':').append(e.getLineNumber()).append(')');
+        }
+        return site.isEmpty() ? "an unknown site" : site.toString();
     }
 
     /** A snapshot of this stream's pool counters. */

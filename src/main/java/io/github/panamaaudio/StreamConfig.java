@@ -210,7 +210,7 @@ public final class StreamConfig {
         private int sampleRate = 48_000;
         private int channels = 2;
         private Duration packetDuration = Duration.ofMillis(10);
-        private Duration bufferDuration = Duration.ofMillis(2000);
+        private Duration bufferDuration = Duration.ofMillis(4000);
         private int initialSegments = 16;
         private int maxSegments = 256;
         private String name = "capture";
@@ -275,7 +275,7 @@ public final class StreamConfig {
 
         /**
          * Audio the server keeps for a reader that falls behind,
-         * {@value #MIN_BUFFER_MILLIS}..{@value #MAX_BUFFER_MILLIS} ms (default 2 s);
+         * {@value #MIN_BUFFER_MILLIS}..{@value #MAX_BUFFER_MILLIS} ms (default 4 s: more than the 2 s blocks some servers deliver at once);
          * beyond it the oldest data is dropped and the next packet is flagged.
          */
         public Builder bufferDuration(Duration d) {
