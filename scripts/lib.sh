@@ -15,6 +15,8 @@
 #   alsa-utils, libasound2-plugins arecord, and ALSA's `pulse` plugin that routes
 #                                 ALSA's default device into PulseAudio
 #   ca-certificates               Maven Central over HTTPS
+#   prometheus                    the real Prometheus server (and promtool) that the
+#                                 CLI's metrics test starts and queries
 PAC_DEBIAN_PACKAGES=(
   maven gcc make libc6-dev
   libpulse-dev libasound2-dev
@@ -22,6 +24,7 @@ PAC_DEBIAN_PACKAGES=(
   sox
   alsa-utils libasound2-plugins
   ca-certificates
+  prometheus
 )
 
 # The JDK feature release the build needs (the FFM API is final from 22).

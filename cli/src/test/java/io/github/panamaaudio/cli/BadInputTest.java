@@ -1,0 +1,108 @@
+package io.github.panamaaudio.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Bad input exits non-zero with one {@code error:} line naming the option, before anything is captured. */
+class BadInputTest {
+
+    @TempDir
+    Path dir;
+
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource({
+        "--rate,       7,       sampleRate,     8000..384000",
+        "--channels,   0,       channels,       1..32",
+        "--packet-ms,  0,       packetDuration, 1..1000",
+        "--backend,    alsa2,   backend,        '[auto, pulse, tone]'",
+        "--metrics-port, 70000, --metrics-port, 0..65535",
+    })
+    void anOutOfRangeValueExitsWithUsageStatusAndNamesTheOptionAndTheRange(String option, String value,
+                                                                           String field, String range) {
+        Path file = dir.resolve("bad.wav");
+        Cli run = option.equals("--backend")
+                ? Cli.run("record", "--output", file.toString(), option, value)
+                : Cli.run("record", "--backend", "tone", "--output", file.toString(), option, value);
+        assertEquals(Main.EXIT_USAGE, run.status(), run::toString);
+        String first = run.err().lines().findFirst().orElse("");
+        assertTrue(first.startsWith("error: " + option + " " + value + ": ") || first.startsWith("error: " + option),
+                run::toString);
+        assertTrue(first.contains(field), run::toString);
+        assertTrue(first.contains(range), run::toString);
+        assertFalse(Files.exists(file), "nothing is written for bad input");
+    }
+
+    @Test
+    void anUnknownFormatIsAUsageErrorListingTheFormatsAndPrintsUsage() {
+        Cli run = Cli.run("record", "--backend", "tone", "--output", dir.resolve("x.wav").toString(),
+                "--format", "X");
+        assertEquals(Main.EXIT_USAGE, run.status(), run::toString);
+        String first = run.err().lines().findFirst().orElse("");
+        assertTrue(first.startsWith("error: ") && first.contains("'--format'") && first.contains("S16LE, S32LE, F32LE")
+                && first.contains("'X'"), run::toString);
+        assertTrue(run.err().contains("Usage: panama-audio record"), run::toString);
+    }
+
+    @Test
+    void anUnknownDeviceExitsWithUsageStatusNamingTheDeviceOption() {
+        Cli run = Cli.run("record", "--backend", "tone", "--output", dir.resolve("x.wav").toString(),
+                "--device", "no-such-source", "--duration", "1s");
+        assertEquals(Main.EXIT_USAGE, run.status(), run::toString);
+        String first = run.err().lines().findFirst().orElse("");
+        assertTrue(first.startsWith("error: --device no-such-source: "), run::toString);
+        assertTrue(first.contains("no device 'no-such-source'"), run::toString);
+    }
+
+    @Test
+    void badDurationsAreUsageErrorsNamingTheOption() {
+        for (String duration : new String[] {"0", "abc", "-3s", "2d"}) {
+            Cli run = Cli.run("record", "--backend", "tone", "--output", dir.resolve("x.wav").toString(),
+                    "--duration", duration);
+            assertEquals(Main.EXIT_USAGE, run.status(), run::toString);
+            assertTrue(run.err().startsWith("error: Invalid value for option '--duration': "), run::toString);
+        }
+    }
+
+    @Test
+    void twoDeviceSelectorsAreMutuallyExclusive() {
+        Cli run = Cli.run("record", "--backend", "tone", "--output", dir.resolve("x.wav").toString(),
+                "--default-source", "--loopback");
+        assertEquals(Main.EXIT_USAGE, run.status(), run::toString);
+        assertTrue(run.err().startsWith("error: --default-source, --loopback are mutually exclusive"), run::toString);
+    }
+
+    @Test
+    void aMissingOutputDirectoryIsAUsageErrorNamingOutput() {
+        Path file = dir.resolve("missing/x.wav");
+        Cli run = Cli.run("record", "--backend", "tone", "--output", file.toString());
+        assertEquals(Main.EXIT_USAGE, run.status(), run::toString);
+        assertTrue(run.err().startsWith("error: --output " + file + ": directory "), run::toString);
+    }
+
+    @Test
+    void noServerIsARuntimeFailureWithOneErrorLine() {
+        Cli run = Cli.run("devices", "--backend", "pulse", "--server", "unix:" + dir.resolve("nothing-here"));
+        assertEquals(Main.EXIT_FAILURE, run.status(), run::toString);
+        assertEquals(1, run.err().lines().count(), run::toString);
+        assertTrue(run.err().startsWith("error: ") && run.err().contains("backend unavailable"), run::toString);
+    }
+
+    @Test
+    void noCommandAndAnUnknownCommandPrintUsage() {
+        Cli none = Cli.run();
+        assertEquals(Main.EXIT_USAGE, none.status(), none::toString);
+        assertTrue(none.err().startsWith("error: a command is required"), none::toString);
+        Cli unknown = Cli.run("recrod");
+        assertEquals(Main.EXIT_USAGE, unknown.status(), unknown::toString);
+        assertTrue(unknown.err().contains("record"), unknown::toString);
+    }
+}
