@@ -5,7 +5,9 @@
  */
 module io.github.panamaaudio {
     requires org.jctools.core;
+    requires static micrometer.core;
 
     exports io.github.panamaaudio;
     exports io.github.panamaaudio.pool;
+    exports io.github.panamaaudio.metrics;
 }
