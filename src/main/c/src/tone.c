@@ -18,7 +18,7 @@ typedef struct tone_stream {
     int64_t phase_acc;       /* (frame * freq_millihz) mod (rate * 1000): exact phase */
     int64_t position;        /* frames delivered; reader-only                         */
     int64_t start_ns;        /* CLOCK_MONOTONIC time of frame 0                       */
-    pthread_mutex_t mu;      /* guards interrupted; cv wakes a paced reader           */
+    pthread_mutex_t mu;      /* with cv: a paced reader's wait; interrupted is atomic */
     pthread_cond_t cv;
     int interrupted;
     int64_t frames_stat;     /* atomically published copy of position for stats      */
@@ -56,13 +56,21 @@ static int64_t packet_start_ns(const tone_stream *t) {
     return t->start_ns + (int64_t)((__int128)t->position * 1000000000 / t->base.rate);
 }
 
+static int32_t tone_deliver(tone_stream *t, uint8_t *dst, pac_packet_info *info, int64_t ts);
+
 static int32_t tone_read(pac_stream *s, uint8_t *dst, int64_t capacity, int32_t timeout_ms,
                          pac_packet_info *info) {
     PAC_UNUSED(capacity);
     tone_stream *t = (tone_stream *)s;
     int64_t ts;
+    if (!t->paced) {
+        /* unpaced: nothing to wait for, so no lock — just the sticky interrupt flag */
+        if (__atomic_load_n(&t->interrupted, __ATOMIC_ACQUIRE))
+            return pac_fail(PAC_E_CLOSED, "stream interrupted");
+        return tone_deliver(t, dst, info, pac_monotonic_ns());
+    }
     pthread_mutex_lock(&t->mu);
-    if (t->paced) {
+    {
         /* the packet is complete when its last frame has been "captured" */
         int64_t due = t->start_ns +
             (int64_t)((__int128)(t->position + s->packet_frames) * 1000000000 / s->rate);
@@ -80,12 +88,16 @@ static int32_t tone_read(pac_stream *s, uint8_t *dst, int64_t capacity, int32_t 
             return pac_fail(PAC_E_TIMEOUT, "no packet within %d ms", timeout_ms);
         }
         ts = packet_start_ns(t);
-    } else {
-        ts = pac_monotonic_ns();
     }
     int interrupted = t->interrupted;
     pthread_mutex_unlock(&t->mu);
     if (interrupted) return pac_fail(PAC_E_CLOSED, "stream interrupted");
+    return tone_deliver(t, dst, info, ts);
+}
+
+/* Fills one packet; reader-only state. */
+static int32_t tone_deliver(tone_stream *t, uint8_t *dst, pac_packet_info *info, int64_t ts) {
+    pac_stream *s = &t->base;
 
     uint32_t flags = 0;
     if (t->mode == PAC_TONE_PATTERN) {
@@ -116,7 +128,7 @@ static int32_t tone_stats(pac_stream *s, pac_stream_stats *stats) {
 static int32_t tone_interrupt(pac_stream *s) {
     tone_stream *t = (tone_stream *)s;
     pthread_mutex_lock(&t->mu);
-    t->interrupted = 1;
+    __atomic_store_n(&t->interrupted, 1, __ATOMIC_RELEASE);
     pthread_cond_broadcast(&t->cv);
     pthread_mutex_unlock(&t->mu);
     return PAC_OK;

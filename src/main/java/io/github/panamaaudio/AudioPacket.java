@@ -99,7 +99,12 @@ public final class AudioPacket implements AutoCloseable {
      * Cleaner thread (volatile).
      */
     static final class LeaseFlag {
-        volatile boolean open;
+        /**
+         * Written with release stores by lease() and close() (no fence per packet);
+         * read by the Cleaner thread only after the packet became unreachable, which
+         * the garbage collector orders after every write the reader made.
+         */
+        boolean open;
         /**
          * Where the current lease was handed out, at leak detection level "trace"
          * (see {@link AudioStream#LEAK_DETECTION_PROPERTY}), else null. Plain: written

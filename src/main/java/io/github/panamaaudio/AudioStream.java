@@ -10,6 +10,8 @@ import io.github.panamaaudio.pool.SegmentPool;
 import java.lang.System.Logger.Level;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.lang.ref.Cleaner;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -70,7 +72,7 @@ public final class AudioStream implements AutoCloseable {
     /** pac_packet_info the shim fills on each read; guarded by readLock. */
     private final MemorySegment info;
     private final ReentrantLock readLock = new ReentrantLock();
-    /** Threads inside (or about to enter) the C shim on this stream; see close(). */
+    /** Threads inside latencyMicros()'s call into the C shim; close() waits for them. Readers are covered by readLock. */
     private final AtomicInteger active = new AtomicInteger();
     private final AtomicInteger closeState = new AtomicInteger(); // 0 open, 1 closing, 2 closed
     private volatile boolean closing;
@@ -80,10 +82,31 @@ public final class AudioStream implements AutoCloseable {
     /** A slot acquired for a read that timed out, kept for the next read; guarded by readLock. */
     private SegmentPool.Slot spare;
     private long sequence;               // guarded by readLock
-    private volatile long packets;       // single writer (readLock holder)
-    private volatile long frames;
-    private volatile long bytes;
-    private volatile long overruns;
+    /*
+     * Counters with one writer, the readLock holder, published with release stores
+     * (plain moves on x86, no fence per packet) and read with acquire loads by any
+     * thread (metrics). Accessed only through the VarHandles below.
+     */
+    private long packets;
+    private long frames;
+    private long bytes;
+    private long overruns;
+    private static final VarHandle PACKETS;
+    private static final VarHandle FRAMES;
+    private static final VarHandle BYTES;
+    private static final VarHandle OVERRUNS;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            PACKETS = l.findVarHandle(AudioStream.class, "packets", long.class);
+            FRAMES = l.findVarHandle(AudioStream.class, "frames", long.class);
+            BYTES = l.findVarHandle(AudioStream.class, "bytes", long.class);
+            OVERRUNS = l.findVarHandle(AudioStream.class, "overruns", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
     private volatile boolean leakWarned;
     /** Leak detection level "trace" (see {@link #LEAK_DETECTION_PROPERTY}). */
     private final boolean traceLeaks = "trace".equalsIgnoreCase(System.getProperty(LEAK_DETECTION_PROPERTY, "").strip());
@@ -160,8 +183,7 @@ public final class AudioStream implements AutoCloseable {
     private AudioPacket read(int timeoutMillis) throws AudioException {
         readLock.lock();
         try {
-            active.incrementAndGet();
-            try {
+            {
                 if (closing) {
                     throw closed();
                 }
@@ -186,8 +208,6 @@ public final class AudioStream implements AutoCloseable {
                     throw Native.failure("reading " + config.name(), rc);
                 }
                 return lease(slot);
-            } finally {
-                active.decrementAndGet();
             }
         } finally {
             readLock.unlock();
@@ -238,11 +258,11 @@ public final class AudioStream implements AutoCloseable {
         packet.leaseFlag().acquiredAt = traceLeaks ? new Throwable("packet acquired here") : null;
         packet.lease(sequence++, pac_packet_info.timestamp_ns(info), pac_packet_info.position(info),
                 packetFrames, flags);
-        packets = packets + 1;
-        frames = frames + packetFrames;
-        bytes = bytes + pac_packet_info.bytes(info);
+        PACKETS.setRelease(this, packets + 1);
+        FRAMES.setRelease(this, frames + packetFrames);
+        BYTES.setRelease(this, bytes + pac_packet_info.bytes(info));
         if ((flags & AudioPacket.FLAG_DISCONTINUITY) != 0) {
-            overruns = overruns + 1;
+            OVERRUNS.setRelease(this, overruns + 1);
         }
         return packet;
     }
@@ -339,22 +359,22 @@ public final class AudioStream implements AutoCloseable {
 
     /** Packets delivered so far. */
     public long packets() {
-        return packets;
+        return (long) PACKETS.getAcquire(this);
     }
 
     /** Frames delivered so far. */
     public long frames() {
-        return frames;
+        return (long) FRAMES.getAcquire(this);
     }
 
     /** Bytes delivered so far. */
     public long bytes() {
-        return bytes;
+        return (long) BYTES.getAcquire(this);
     }
 
     /** Packets that followed lost audio (overruns or holes). */
     public long overruns() {
-        return overruns;
+        return (long) OVERRUNS.getAcquire(this);
     }
 
     /**
@@ -398,12 +418,14 @@ public final class AudioStream implements AutoCloseable {
         }
         closing = true;
         try {
+            // A reader blocked in the shim holds readLock: the interrupt (sticky in C)
+            // wakes it, it releases the lock, and every later reader sees `closing`.
             nativeStream.interrupt();
-            while (active.get() != 0) {
-                LockSupport.parkNanos(50_000);
-            }
-            readLock.lock(); // no reader is in the C shim; take the lock to own spare/cleanables
+            readLock.lock();
             try {
+                while (active.get() != 0) { // latencyMicros() callers inside the shim
+                    LockSupport.parkNanos(50_000);
+                }
                 nativeStream.free();
                 spare = null;
                 pool.close();
@@ -427,7 +449,7 @@ public final class AudioStream implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "AudioStream[" + config.name() + ", " + backend() + ", packets=" + packets
+        return "AudioStream[" + config.name() + ", " + backend() + ", packets=" + packets()
                 + (closing ? ", closed]" : "]");
     }
 }
