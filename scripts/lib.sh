@@ -15,6 +15,7 @@
 #   alsa-utils, libasound2-plugins arecord, and ALSA's `pulse` plugin that routes
 #                                 ALSA's default device into PulseAudio
 #   ca-certificates               Maven Central over HTTPS
+#   valgrind                      scripts/sanitize runs the shim's C tests under memcheck
 #   prometheus                    the real Prometheus server (and promtool) that the
 #                                 CLI's metrics test starts and queries
 PAC_DEBIAN_PACKAGES=(
@@ -24,6 +25,7 @@ PAC_DEBIAN_PACKAGES=(
   sox
   alsa-utils libasound2-plugins
   ca-certificates
+  valgrind
   prometheus
 )
 

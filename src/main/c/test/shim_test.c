@@ -3,10 +3,12 @@
  * source called pac_sine (scripts/pulse-server starts one). */
 #include "pac_shim.h"
 
+#include <dirent.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -133,6 +135,209 @@ static void test_pulse_capture(const char *server) {
     CHECK(rc == PAC_E_BACKEND_UNAVAILABLE, "probe of no server: %d", rc);
 }
 
+/* ---- pulse: races, loops, device loss ------------------------------------ */
+
+static int count_dir_entries(const char *path) {
+    DIR *d = opendir(path);
+    if (d == NULL) return -1;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        if (e->d_name[0] != '.') n++;
+    closedir(d);
+    return n;
+}
+
+static int32_t open_sine(const char *server, int32_t packet_frames, pac_stream **s) {
+    return pac_pulse_open(server, PAC_DEVICE_BY_NAME, "pac_sine", PAC_FORMAT_S16LE, 48000, 2, packet_frames,
+                          2000, "shim_test", "race", 5000, s);
+}
+
+struct blocked_reader {
+    pac_stream *s;
+    int32_t last_rc;
+    int packets;
+};
+
+static void *read_until_closed(void *arg) {
+    struct blocked_reader *r = arg;
+    uint8_t buf[48000 * 4];
+    pac_packet_info info;
+    for (;;) {
+        r->last_rc = pac_stream_read(r->s, buf, sizeof buf, 10000, &info);
+        if (r->last_rc != PAC_OK) return NULL;
+        r->packets++;
+    }
+}
+
+/* A reader blocked in (or entering, or copying inside) pac_stream_read is woken by
+ * pac_stream_interrupt from another thread at random moments, over and over: the
+ * read returns PAC_E_CLOSED promptly, and close afterwards frees everything (ASan,
+ * valgrind). Long packets (0.5 s) make the reader block in the wait most of the
+ * time; the random delay sometimes lands in the copy or before the first wait. */
+static void test_pulse_interrupt_races_a_blocked_read(const char *server) {
+    unsigned seed = 12345;
+    for (int round = 0; round < 25; round++) {
+        pac_stream *s = NULL;
+        int32_t rc = open_sine(server, round % 2 ? 24000 : 480, &s);
+        CHECK(rc == PAC_OK, "race open %d: %d", round, rc);
+        if (rc != PAC_OK) return;
+        struct blocked_reader r = { s, 0, 0 };
+        pthread_t th;
+        pthread_create(&th, NULL, read_until_closed, &r);
+        usleep((useconds_t)(rand_r(&seed) % 30000));
+        int64_t t0 = pac_monotonic_ns();
+        pac_stream_interrupt(s);
+        pac_stream_interrupt(s); /* idempotent */
+        pthread_join(th, NULL);
+        int64_t woke_ms = (pac_monotonic_ns() - t0) / 1000000;
+        CHECK(r.last_rc == PAC_E_CLOSED, "round %d: reader ended with %d after %d packets", round, r.last_rc,
+              r.packets);
+        CHECK(woke_ms < 1000, "round %d: reader woke %lld ms after the interrupt", round, (long long)woke_ms);
+        pac_stream_close(s);
+    }
+}
+
+/* Opening and closing streams (and failing to open them) leaks no memory (ASan,
+ * valgrind), no file descriptors and no threads. */
+static void test_pulse_open_close_loop_leaks_nothing(const char *server) {
+    pac_stream *s = NULL;
+    /* warm-up: libpulse keeps some process-wide state after its first connection */
+    if (open_sine(server, 480, &s) == PAC_OK) pac_stream_close(s);
+    int fds = count_dir_entries("/proc/self/fd");
+    int threads = count_dir_entries("/proc/self/task");
+    uint8_t buf[1920];
+    pac_packet_info info;
+    for (int i = 0; i < 40; i++) {
+        s = NULL;
+        int32_t rc = open_sine(server, 480, &s);
+        CHECK(rc == PAC_OK, "loop open %d: %d", i, rc);
+        if (rc != PAC_OK) break;
+        if (i % 4 == 0) {
+            rc = pac_stream_read(s, buf, sizeof buf, 5000, &info);
+            CHECK(rc == PAC_OK, "loop read %d: %d", i, rc);
+        }
+        if (i % 3 == 0) pac_stream_interrupt(s);
+        pac_stream_close(s);
+        rc = pac_pulse_open(server, PAC_DEVICE_BY_NAME, "missing_sink.monitor", PAC_FORMAT_S16LE, 48000, 2, 480,
+                            2000, "shim_test", "loop", 5000, &s);
+        CHECK(rc == PAC_E_DEVICE_NOT_FOUND && s == NULL, "loop missing device %d: %d", i, rc);
+        if (i % 8 == 0) {
+            uint8_t list[16384];
+            int64_t used = 0;
+            int32_t count = 0;
+            rc = pac_pulse_list_sources(server, list, sizeof list, &used, &count, 5000);
+            CHECK(rc == PAC_OK, "loop list %d: %d", i, rc);
+            CHECK(pac_pulse_probe(server, 5000) == PAC_OK, "loop probe %d", i);
+        }
+    }
+    CHECK(count_dir_entries("/proc/self/fd") == fds, "file descriptors: %d before, %d after", fds,
+          count_dir_entries("/proc/self/fd"));
+    CHECK(count_dir_entries("/proc/self/task") == threads, "threads: %d before, %d after", threads,
+          count_dir_entries("/proc/self/task"));
+}
+
+/* Reads with timeouts of 0..2 ms, mostly timing out once the reader has caught up
+ * with real time, never lose or repeat audio: positions of the packets that do
+ * arrive follow each other without a gap. */
+static void test_pulse_timeouts_consume_nothing(const char *server) {
+    pac_stream *s = NULL;
+    int32_t rc = open_sine(server, 480, &s);
+    CHECK(rc == PAC_OK, "open: %d", rc);
+    if (rc != PAC_OK) return;
+    uint8_t buf[1920];
+    pac_packet_info info;
+    int64_t expected = 0;
+    int timeouts = 0, packets = 0;
+    int64_t deadline = pac_monotonic_ns() + 8000000000LL;
+    while ((packets < 150 || timeouts < 20) && pac_monotonic_ns() < deadline) {
+        rc = pac_stream_read(s, buf, sizeof buf, packets % 3, &info);
+        if (rc == PAC_E_TIMEOUT) { timeouts++; continue; }
+        CHECK(rc == PAC_OK, "read: %d", rc);
+        if (rc != PAC_OK) break;
+        CHECK(info.position == expected, "position %lld, expected %lld", (long long)info.position,
+              (long long)expected);
+        expected = info.position + info.frames;
+        packets++;
+    }
+    CHECK(packets >= 150 && timeouts >= 20, "packets %d, timeouts %d in 8 s", packets, timeouts);
+    pac_stream_close(s);
+}
+
+/* Runs `pactl -s server args...`; copies its standard output into out. Returns its
+ * exit status (-1 if it could not run). */
+static int run_pactl(const char *server, const char *const *args, char *out, size_t cap) {
+    int fd[2];
+    if (pipe(fd) != 0) return -1;
+    pid_t pid = fork();
+    if (pid < 0) { close(fd[0]); close(fd[1]); return -1; }
+    if (pid == 0) {
+        const char *argv[16] = { "pactl", "-s", server };
+        int n = 3;
+        for (int i = 0; args[i] != NULL && n < 15; i++) argv[n++] = args[i];
+        argv[n] = NULL;
+        dup2(fd[1], STDOUT_FILENO);
+        close(fd[0]);
+        close(fd[1]);
+        execvp("pactl", (char *const *)argv);
+        _exit(127);
+    }
+    close(fd[1]);
+    size_t used = 0;
+    ssize_t got;
+    while ((got = read(fd[0], out + used, cap - 1 - used)) > 0) used += (size_t)got;
+    out[used] = 0;
+    close(fd[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* The captured device goes away (its module is unloaded): a blocked or later read
+ * returns PAC_E_DEVICE_LOST within a second or two, every later read does too, and
+ * close frees the stream cleanly. */
+static void test_pulse_device_loss_is_reported(const char *server) {
+    char sink[64], monitor[80], out[256];
+    snprintf(sink, sizeof sink, "pac_loss_%d", (int)getpid());
+    snprintf(monitor, sizeof monitor, "%s.monitor", sink);
+    char sink_arg[96];
+    snprintf(sink_arg, sizeof sink_arg, "sink_name=%s", sink);
+    const char *load[] = { "load-module", "module-null-sink", sink_arg, "rate=48000", "channels=2", NULL };
+    int rc_pactl = run_pactl(server, load, out, sizeof out);
+    CHECK(rc_pactl == 0, "pactl load-module: status %d", rc_pactl);
+    if (rc_pactl != 0) return;
+    char module[32];
+    snprintf(module, sizeof module, "%d", atoi(out));
+
+    pac_stream *s = NULL;
+    int32_t rc = pac_pulse_open(server, PAC_DEVICE_BY_NAME, monitor, PAC_FORMAT_F32LE, 48000, 2, 480, 2000,
+                                "shim_test", "loss", 5000, &s);
+    CHECK(rc == PAC_OK, "open %s: %d", monitor, rc);
+    uint8_t buf[480 * 8];
+    pac_packet_info info;
+    if (rc == PAC_OK) {
+        rc = pac_stream_read(s, buf, sizeof buf, 5000, &info);
+        CHECK(rc == PAC_OK, "read before the loss: %d", rc);
+    }
+    const char *unload[] = { "unload-module", module, NULL };
+    rc_pactl = run_pactl(server, unload, out, sizeof out);
+    CHECK(rc_pactl == 0, "pactl unload-module %s: status %d", module, rc_pactl);
+    if (s == NULL) return;
+    int64_t t0 = pac_monotonic_ns();
+    do {
+        rc = pac_stream_read(s, buf, sizeof buf, 1000, &info);
+    } while ((rc == PAC_OK || rc == PAC_E_TIMEOUT) && pac_monotonic_ns() - t0 < 5000000000LL);
+    CHECK(rc == PAC_E_DEVICE_LOST, "read after the loss: %d (%s)", rc, pac_strerror(rc));
+    CHECK(pac_stream_read(s, buf, sizeof buf, 1000, &info) == PAC_E_DEVICE_LOST, "loss is sticky");
+    pac_stream_stats st;
+    CHECK(pac_stream_stats_get(s, &st) == PAC_OK, "stats after the loss");
+    pac_stream_interrupt(s);
+    pac_stream_close(s);
+    rc = pac_pulse_open(server, PAC_DEVICE_BY_NAME, monitor, PAC_FORMAT_F32LE, 48000, 2, 480, 2000,
+                        "shim_test", "loss", 5000, &s);
+    CHECK(rc == PAC_E_DEVICE_NOT_FOUND, "reopen of the lost device: %d", rc);
+}
+
 int main(void) {
     CHECK(pac_abi_version() == PAC_ABI_VERSION, "abi");
     test_pattern_bytes_follow_stream_offset();
@@ -142,7 +347,14 @@ int main(void) {
     test_paced_read_times_out_without_consuming();
     const char *server = getenv("PAC_TEST_PULSE_SERVER");
     int tests = 6;
-    if (server != NULL && *server) { test_pulse_capture(server); tests++; }
+    if (server != NULL && *server) {
+        test_pulse_capture(server);
+        test_pulse_interrupt_races_a_blocked_read(server);
+        test_pulse_open_close_loop_leaks_nothing(server);
+        test_pulse_timeouts_consume_nothing(server);
+        test_pulse_device_loss_is_reported(server);
+        tests += 5;
+    }
     else fprintf(stderr, "shim_test: PAC_TEST_PULSE_SERVER unset, pulse part not run\n");
     printf("%d passed, %d failed\n", failures == 0 ? tests : 0, failures);
     return failures == 0 ? 0 : 1;

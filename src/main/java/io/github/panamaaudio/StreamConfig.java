@@ -193,7 +193,7 @@ public final class StreamConfig {
     private static Duration checkMillis(String field, Duration d, int min, int max) {
         Objects.requireNonNull(d, field);
         if (d.isNegative() || d.compareTo(Duration.ofMillis(min)) < 0 || d.compareTo(Duration.ofMillis(max)) > 0) {
-            throw new IllegalArgumentException(field + " = " + d.toNanos() / 1e6 + " ms is outside the allowed range "
+            throw new IllegalArgumentException(field + " = " + (d.getSeconds() * 1e3 + d.getNano() / 1e6) + " ms is outside the allowed range "
                     + min + ".." + max + " ms");
         }
         return d;
