@@ -30,11 +30,12 @@ final class MetricsOptions {
     }
 
     /** Starts the endpoint if a port was given (printing its URL on {@code err}), else returns null. */
-    MetricsEndpoint start(PrintWriter err) throws IOException {
+    MetricsEndpoint start(PrintWriter err, io.github.panamaaudio.AudioStream stream) throws IOException {
         if (port == null) {
             return null;
         }
         MetricsEndpoint endpoint = MetricsEndpoint.start(host, port);
+        endpoint.bind(stream); // before the URL is printed: a scrape after it sees every meter
         err.println("metrics: " + endpoint.uri());
         err.flush();
         return endpoint;

@@ -58,10 +58,7 @@ final class MonitorCommand implements Callable<Integer> {
         try (ShutdownSignal stop = ShutdownSignal.install("monitor");
              AudioCapture capture = captureBuilder.open();
              AudioStream audio = StreamOptions.openStream(capture, config);
-             MetricsEndpoint endpoint = metrics.start(err)) {
-            if (endpoint != null) {
-                endpoint.bind(audio);
-            }
+             MetricsEndpoint endpoint = metrics.start(err, audio)) {
             err.println("monitoring " + stream.deviceLabel() + " (" + audio.backend() + ", " + config.format()
                     + ", " + config.sampleRate() + " Hz, " + config.channels() + " ch)"
                     + (duration == null ? " until stopped" : " for " + DurationConverter.format(duration)));

@@ -24,7 +24,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * {@code record}: captures a fixed duration into a WAV file. Each packet goes from
- * its native segment (seen as a direct {@link ByteBuffer}) straight to the file's
+ * its off-heap segment (seen as a direct {@link ByteBuffer}) straight to the file's
  * channel and is closed at once, so the pool keeps recycling the same segments.
  * The file holds exactly {@code round(rate × duration)} frames: the last packet is
  * cut. SIGINT/SIGTERM stop early and still leave a complete file.
@@ -60,7 +60,7 @@ final class RecordCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws AudioException, IOException {
-        // Validate everything before anything native or on disk is touched.
+        // Validate everything before anything in C or on disk is touched.
         AudioCapture.Builder captureBuilder = stream.backend.builder();
         StreamConfig config = stream.toConfig("record");
         metrics.validate();
@@ -87,11 +87,8 @@ final class RecordCommand implements Callable<Integer> {
         try (ShutdownSignal stop = ShutdownSignal.install("record");
              AudioCapture capture = captureBuilder.open();
              AudioStream audio = StreamOptions.openStream(capture, config);
-             MetricsEndpoint endpoint = metrics.start(err);
+             MetricsEndpoint endpoint = metrics.start(err, audio);
              WavWriter wav = createWav(config)) {
-            if (endpoint != null) {
-                endpoint.bind(audio);
-            }
             if (terminal) {
                 err.println("recording " + DurationConverter.format(duration) + " of " + stream.deviceLabel()
                         + " (" + audio.backend() + ", " + config.format() + ", " + config.sampleRate() + " Hz, "

@@ -14,7 +14,7 @@ import java.util.function.Consumer;
 /**
  * The options every capturing command shares: which device, sample format, rate,
  * channels, packet size, backend and server. {@link #toConfig(String)} validates
- * them all through {@link StreamConfig.Builder} before anything native is touched,
+ * them all through {@link StreamConfig.Builder} before anything in C is touched,
  * and names the offending option in the {@link IllegalArgumentException}.
  *
  * <p>Thread-safety: filled by picocli, then read by one command thread.

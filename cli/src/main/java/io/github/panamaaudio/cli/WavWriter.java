@@ -12,7 +12,7 @@ import java.util.Objects;
 
 /**
  * Writes interleaved little-endian PCM into a RIFF/WAVE file through a
- * {@link FileChannel}: the caller's buffers (typically a packet's native segment
+ * {@link FileChannel}: the caller's buffers (typically a packet's off-heap segment
  * seen as a direct {@link ByteBuffer}) go to the channel as they are, without a
  * copy into a Java array.
  *

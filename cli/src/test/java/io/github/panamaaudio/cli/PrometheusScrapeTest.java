@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.github.panamaaudio.testing.PulseServer;
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -69,7 +71,7 @@ class PrometheusScrapeTest {
         requireInstalled(PROMETHEUS);
         requireInstalled(PROMTOOL);
 
-        try (PrivatePulseServer pulse = PrivatePulseServer.start();
+        try (PulseServer pulse = PulseServer.start();
              Child cli = Child.start(cliCommand(pulse), dir.resolve("cli.log"))) {
             URI metrics = URI.create(cli.awaitLine(METRICS_URL, Duration.ofSeconds(30)).group(1));
 
@@ -124,13 +126,13 @@ class PrometheusScrapeTest {
         }
     }
 
-    private static List<String> cliCommand(PrivatePulseServer pulse) {
+    private static List<String> cliCommand(PulseServer pulse) {
         String java = ProcessHandle.current().info().command()
                 .orElseGet(() -> Path.of(System.getProperty("java.home"), "bin", "java").toString());
         return List.of(java, "--enable-native-access=ALL-UNNAMED",
                 "-cp", System.getProperty("java.class.path"),
                 Main.class.getName(), "monitor",
-                "--backend", "pulse", "--server", pulse.address(), "--device", PrivatePulseServer.SINE_SOURCE,
+                "--backend", "pulse", "--server", pulse.address(), "--device", pulse.sineSourceName(),
                 "--metrics-port", "0", "--metrics-host", "127.0.0.1");
     }
 

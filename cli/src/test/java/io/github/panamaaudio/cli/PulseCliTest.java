@@ -3,6 +3,8 @@ package io.github.panamaaudio.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.panamaaudio.testing.PulseServer;
+import io.github.panamaaudio.testing.Signals;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -22,14 +24,14 @@ import java.nio.file.Path;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class PulseCliTest {
 
-    private PrivatePulseServer pulse;
+    private PulseServer pulse;
 
     @TempDir
     Path dir;
 
     @BeforeAll
-    void startServer() throws Exception {
-        pulse = PrivatePulseServer.start();
+    void startServer() {
+        pulse = PulseServer.start();
     }
 
     @AfterAll
@@ -41,7 +43,7 @@ class PulseCliTest {
 
     @Test
     void recordingTheDefaultSinksMonitorWhileA440HzTonePlaysGivesThreeSecondsOf440Hz() throws Exception {
-        Process player = pulse.playTone(440);
+        PulseServer.Player player = pulse.playTone(440);
         try {
             Thread.sleep(1000); // let the player's stream start flowing into the null sink
             Path file = dir.resolve("system-audio.wav");
@@ -61,28 +63,28 @@ class PulseCliTest {
             assertEquals(44 + 48_000 * 3 * 4, Files.size(file));
             assertEquals(48_000 * 3, wav.mono().length);
 
-            double rms = Wav.rms(wav.mono());
+            double rms = Signals.rms(wav.mono());
             assertTrue(rms > 0.05, "the recording carries the tone, RMS " + rms);
-            double hz = Wav.dominantFrequency(wav.mono(), 48_000);
+            double hz = Signals.dominantFrequency(wav.mono(), 48_000);
             assertEquals(440.0, hz, 5.0, "dominant frequency of the recording");
 
             assertTrue(run.out().contains("frames: 144000 (3.000 s at 48000 Hz, 2 ch, S16LE)"), run::toString);
             assertTrue(run.out().contains("hit rate"), run::toString);
         } finally {
-            player.destroy();
+            player.close();
         }
     }
 
     @Test
     void recordingTheSineSourceByNameInFloatGivesItsFrequency() throws Exception {
         Path file = dir.resolve("sine.wav");
-        Cli run = Cli.run("record", "--server", pulse.address(), "--device", PrivatePulseServer.SINE_SOURCE,
+        Cli run = Cli.run("record", "--server", pulse.address(), "--device", pulse.sineSourceName(),
                 "--format", "F32LE", "--channels", "1", "--duration", "2s", "--output", file.toString());
         assertEquals(0, run.status(), run::toString);
         Wav.Content wav = Wav.read(file);
         assertEquals(AudioFormat.Encoding.PCM_FLOAT, wav.format().getEncoding());
         assertEquals(96_000, wav.fileFormat().getFrameLength());
-        assertEquals(440.0, Wav.dominantFrequency(wav.mono(), 48_000), 5.0);
+        assertEquals(440.0, Signals.dominantFrequency(wav.mono(), 48_000), 5.0);
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.github.panamaaudio.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.panamaaudio.testing.Signals;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -12,7 +13,7 @@ import javax.sound.sampled.AudioFormat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** {@code record --backend tone}: the synthetic backend, real native capture path, no server. */
+/** {@code record --backend tone}: the synthetic backend, real C capture path, no server. */
 class RecordToneTest {
 
     @TempDir
@@ -44,7 +45,7 @@ class RecordToneTest {
                 f.getEncoding());
         int header = format.equals("F32LE") ? 58 : 44;
         assertEquals(header + expectedFrames * channels * (format.equals("S16LE") ? 2 : 4), Files.size(file));
-        assertEquals(440.0, Wav.dominantFrequency(wav.mono(), rate), 2.0, "the tone backend plays 440 Hz");
+        assertEquals(440.0, Signals.dominantFrequency(wav.mono(), rate), 2.0, "the tone backend plays 440 Hz");
 
         assertTrue(run.out().contains("wrote " + file.toAbsolutePath()), run::toString);
         assertTrue(run.out().contains("frames: " + expectedFrames + " "), run::toString);

@@ -3,6 +3,8 @@ package io.github.panamaaudio.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.panamaaudio.testing.PulseServer;
+import io.github.panamaaudio.testing.Signals;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,9 +25,9 @@ class ServerLossTest {
     void aServerThatGoesAwayMidRecordingExitsWithFailureAndLeavesAValidFileOfWhatWasCaptured() throws Exception {
         Path file = dir.resolve("cut.wav");
         Cli run;
-        try (PrivatePulseServer pulse = PrivatePulseServer.start()) {
+        try (PulseServer pulse = PulseServer.start()) {
             CompletableFuture<Cli> recording = CompletableFuture.supplyAsync(() -> Cli.run("record",
-                    "--server", pulse.address(), "--device", PrivatePulseServer.SINE_SOURCE, "--channels", "1",
+                    "--server", pulse.address(), "--device", pulse.sineSourceName(), "--channels", "1",
                     "--duration", "30s", "--output", file.toString()));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
             while (!(Files.exists(file) && Files.size(file) > 44 + 48_000 * 2)) { // > 1 s captured
@@ -33,7 +35,7 @@ class ServerLossTest {
                         () -> "no audio arrived: " + recording.getNow(null));
                 Thread.sleep(50);
             }
-            pulse.close(); // SIGTERM to the server
+            pulse.kill(); // SIGKILL: the server vanishes without a goodbye
             run = recording.get(30, TimeUnit.SECONDS);
         }
         assertEquals(Main.EXIT_FAILURE, run.status(), run::toString);
@@ -45,6 +47,6 @@ class ServerLossTest {
         long frames = wav.fileFormat().getFrameLength();
         assertTrue(frames >= 48_000 && frames < 30 * 48_000, "frames " + frames);
         assertEquals(44 + frames * 2, Files.size(file), "the header's sizes match the data written");
-        assertEquals(440.0, Wav.dominantFrequency(wav.mono(), 48_000), 5.0);
+        assertEquals(440.0, Signals.dominantFrequency(wav.mono(), 48_000), 5.0);
     }
 }

@@ -40,7 +40,7 @@ class WavWriterTest {
         byte[] data = sequence(1000 * 4);
         try (WavWriter wav = WavWriter.create(file, SampleFormat.S16LE, 48_000, 2)) {
             wav.write(ByteBuffer.wrap(data, 0, 1200));                    // a heap buffer
-            try (Arena arena = Arena.ofConfined()) {                      // a native segment, as packets are
+            try (Arena arena = Arena.ofConfined()) {                      // an off-heap segment, as packets are
                 MemorySegment segment = arena.allocate(data.length - 1200);
                 MemorySegment.copy(data, 1200, segment, java.lang.foreign.ValueLayout.JAVA_BYTE, 0,
                         data.length - 1200);
