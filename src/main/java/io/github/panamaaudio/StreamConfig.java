@@ -135,7 +135,9 @@ public final class StreamConfig {
     /**
      * Whether packets are checked against use after {@link AudioPacket#close()}:
      * reading a closed packet's segment then throws {@link IllegalStateException}
-     * instead of reading recycled memory. Costs an allocation per packet.
+     * instead of reading recycled memory. For tests and debugging: each packet gets
+     * its own shared arena, and closing one makes the JVM handshake every thread —
+     * benchmarks/RESULTS.md measured tens of microseconds per packet.
      */
     public boolean checked() { return checked; }
     /** The tone backend's sine frequency, in Hz. */
