@@ -436,9 +436,15 @@ static void on_stream_context_state(pa_context *ctx, void *userdata) {
 }
 
 static void on_stream_read(pa_stream *st, size_t nbytes, void *userdata) {
-    PAC_UNUSED(st);
     PAC_UNUSED(nbytes);
     pulse_stream *ps = userdata;
+    /* Wake the reader only for a whole packet: fragments smaller than a packet
+     * would otherwise wake it to find too little and sleep again. The mainloop
+     * lock is held here, as in the reader's copy, so frag_* are stable. */
+    size_t readable = pa.pa_stream_readable_size(st);
+    if (readable != (size_t)-1 &&
+        (int64_t)readable - (int64_t)(ps->frag_held ? ps->frag_off : 0) < ps->base.packet_bytes)
+        return;
     pthread_mutex_lock(&ps->conn.mu);
     ps->data_ready = 1;
     conn_signal(&ps->conn);
