@@ -122,6 +122,7 @@ class PulseCaptureTest {
             int keep = 72_000 * 2;
             byte[] tail = java.util.Arrays.copyOfRange(c.bytes(), c.bytes().length - keep, c.bytes().length);
             assertEquals(2000.0, Signals.dominantFrequency(Signals.toMono(tail, "S16LE", 1), 48_000), 5.0);
+            assertTrue(player.isAlive(), "the tone played throughout");
         }
     }
 
