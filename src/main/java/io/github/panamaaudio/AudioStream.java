@@ -290,9 +290,6 @@ public final class AudioStream implements AutoCloseable {
     }
 
     private void releaseQuietly(SegmentPool.Slot slot, boolean leaked) {
-        if (pool.isClosed()) {
-            return;
-        }
         try {
             if (leaked) {
                 pool.reclaimLeaked(slot);
@@ -427,7 +424,10 @@ public final class AudioStream implements AutoCloseable {
                     LockSupport.parkNanos(50_000);
                 }
                 nativeStream.free();
-                spare = null;
+                if (spare != null) {
+                    pool.release(spare);
+                    spare = null;
+                }
                 pool.close();
                 for (Cleaner.Cleanable c : cleanables) {
                     c.clean();

@@ -85,6 +85,51 @@ class CloseRaceTest {
     }
 
     @Test
+    void closeRacingNextFromManyThreadsReleasesEveryoneWithClosed() throws Exception {
+        try (AudioCapture capture = AudioCapture.builder().backend("tone").open()) {
+            for (int round = 0; round < 50; round++) {
+                AudioStream stream = capture.openStream(StreamConfig.builder()
+                        .packetDuration(Duration.ofMillis(20)).initialSegments(2).maxSegments(4).build());
+                int readers = 6;
+                CountDownLatch started = new CountDownLatch(readers);
+                java.util.List<Thread> threads = new java.util.ArrayList<>();
+                java.util.Queue<Throwable> outcomes = new java.util.concurrent.ConcurrentLinkedQueue<>();
+                AtomicLong delivered = new AtomicLong();
+                for (int t = 0; t < readers; t++) {
+                    threads.add(Thread.ofPlatform().start(() -> {
+                        started.countDown();
+                        try {
+                            while (true) {
+                                try (AudioPacket p = stream.next()) {
+                                    delivered.incrementAndGet();
+                                }
+                            }
+                        } catch (Throwable e) {
+                            outcomes.add(e);
+                        }
+                    }));
+                }
+                started.await();
+                Thread.sleep(ThreadLocalRandom.current().nextInt(0, 60));
+                Thread closer = Thread.ofPlatform().start(stream::close);
+                stream.close(); // two closers at once: both return, one does the work
+                closer.join(5_000);
+                for (Thread t : threads) {
+                    t.join(5_000);
+                    assertTrue(!t.isAlive(), "every reader returned");
+                }
+                assertEquals(readers, outcomes.size());
+                for (Throwable t : outcomes) {
+                    assertTrue(t instanceof AudioException e && e.kind() == AudioException.Kind.CLOSED, String.valueOf(t));
+                }
+                PoolStats stats = stream.poolStats();
+                assertEquals(0, stats.inUse(), "every segment is back");
+                assertEquals(delivered.get(), stream.packets(), "every delivered packet was counted once");
+            }
+        }
+    }
+
+    @Test
     void nextAfterCloseThrowsClosedAndCloseIsIdempotent() throws Exception {
         try (AudioCapture capture = AudioCapture.builder().backend("tone").open()) {
             AudioStream stream = capture.openStream(StreamConfig.builder().build());

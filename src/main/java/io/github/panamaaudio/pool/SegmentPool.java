@@ -76,8 +76,9 @@ import org.jctools.queues.atomic.MpmcAtomicArrayQueue;
  * <h2>Closing</h2>
  * {@link #close()} frees every segment at once by closing the arena: afterwards any
  * access to a segment of this pool throws {@link IllegalStateException}, acquires throw
- * {@code IllegalStateException("pool closed")}, and releases are silent no-ops, so a
- * packet closed after its stream is harmless.
+ * {@code IllegalStateException("pool closed")}, and releases never throw: each still ends its
+ * lease once (so {@code inUse} returns to 0 as holders let go) but returns nothing to the
+ * free list; a packet closed after its stream is harmless.
  */
 public final class SegmentPool implements AutoCloseable {
 
@@ -315,7 +316,8 @@ public final class SegmentPool implements AutoCloseable {
      * caller wrote before this call is visible to the slot's next owner. The caller must
      * not touch the slot or its segment afterwards.
      *
-     * <p>After {@link #close()} this does nothing: the segment is already freed.
+     * <p>After {@link #close()} this only ends the lease (counted once): the segment is
+     * already freed.
      *
      * @param slot a slot leased from this pool
      * @throws NullPointerException     if {@code slot} is null
@@ -332,8 +334,8 @@ public final class SegmentPool implements AutoCloseable {
     /**
      * Returns a slot whose owner was garbage-collected without releasing it, and counts
      * a leak. Meant for a {@link java.lang.ref.Cleaner} action of the object that owned the
-     * slot. Same memory ordering and checks as {@link #release(Slot)}; does nothing if the
-     * pool is closed.
+     * slot. Same memory ordering, checks and behaviour after close as
+     * {@link #release(Slot)}.
      *
      * @param slot a slot leased from this pool
      * @throws NullPointerException     if {@code slot} is null
@@ -350,6 +352,14 @@ public final class SegmentPool implements AutoCloseable {
             throw new IllegalArgumentException("slot " + slot.index + " belongs to another pool");
         }
         if (closed) {
+            // The segments are gone, but the accounting stays exact: a holder that
+            // hands its slot back after close still ends its lease (once).
+            if (slot.compareAndSetState(Slot.LEASED, Slot.FREE)) {
+                releases.increment();
+                if (leaked) {
+                    leaks.increment();
+                }
+            }
             return;
         }
         if (!slot.compareAndSetState(Slot.LEASED, Slot.FREE)) {
@@ -441,7 +451,7 @@ public final class SegmentPool implements AutoCloseable {
      * <p>Takes the lock that guards slab allocation, so no acquire is left holding a
      * half-allocated segment: an acquire that was about to allocate throws
      * {@code IllegalStateException("pool closed")} and counts nothing. The closed flag is a
-     * volatile write; acquires that read it afterwards throw, releases become no-ops.
+     * volatile write; acquires that read it afterwards throw, releases only end their lease.
      * Waiting acquires are woken and throw. Segments still leased become inaccessible:
      * using one throws {@link IllegalStateException}.
      *

@@ -396,17 +396,20 @@ class SegmentPoolTest {
     // ---- close ------------------------------------------------------------------------
 
     @Test
-    void releaseAndReclaimAfterCloseAreSilentNoOpsAndCloseIsIdempotent() {
+    void releaseAndReclaimAfterCloseNeverThrowAndKeepTheAccountingExact() {
         SegmentPool pool = SegmentPool.create(64, 2, 2);
         Slot a = pool.tryAcquire();
         Slot b = pool.tryAcquire();
         pool.close();
         assertDoesNotThrow(() -> pool.release(a));
+        assertEquals(1, pool.stats().inUse(), "a's lease ended, b's not yet");
         assertDoesNotThrow(() -> pool.release(a));
+        assertEquals(1, pool.stats().inUse(), "a second release after close counts nothing");
         assertDoesNotThrow(() -> pool.reclaimLeaked(b));
+        assertEquals(0, pool.stats().inUse());
+        assertEquals(1, pool.stats().leaks());
         assertDoesNotThrow(pool::close);
         assertTrue(pool.isClosed());
-        assertEquals(0, pool.stats().leaks());
     }
 
     @Test
