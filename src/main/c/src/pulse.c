@@ -224,6 +224,15 @@ static void copy_name(char *dst, size_t cap, const char *src) {
     dst[n] = 0;
 }
 
+/* Clears the results of the previous operation before a new one starts. */
+static void conn_begin_op(pconn *c) {
+    pthread_mutex_lock(&c->mu);
+    c->op_done = 0;
+    c->op_failed = 0;
+    c->monitor_name[0] = 0;
+    pthread_mutex_unlock(&c->mu);
+}
+
 static void on_server_info(pa_context *ctx, const pa_server_info *i, void *userdata) {
     PAC_UNUSED(ctx);
     pconn *c = userdata;
@@ -240,10 +249,7 @@ static void on_server_info(pa_context *ctx, const pa_server_info *i, void *userd
 }
 
 static int32_t conn_server_info(pconn *c, const struct timespec *deadline) {
-    pthread_mutex_lock(&c->mu);
-    c->op_done = 0;
-    c->op_failed = 0;
-    pthread_mutex_unlock(&c->mu);
+    conn_begin_op(c);
     pa.pa_threaded_mainloop_lock(c->ml);
     pa_operation *op = pa.pa_context_get_server_info(c->ctx, on_server_info, c);
     pa.pa_threaded_mainloop_unlock(c->ml);
@@ -252,24 +258,24 @@ static int32_t conn_server_info(pconn *c, const struct timespec *deadline) {
     return rc;
 }
 
-static void on_sink_info(pa_context *ctx, const pa_sink_info *i, int eol, void *userdata) {
-    PAC_UNUSED(ctx);
-    pconn *c = userdata;
+/* Records the name an info operation looked up (NULL: none in this call) and
+ * completes the operation at the end of the list. */
+static void op_name_result(pconn *c, int eol, const char *name) {
     pthread_mutex_lock(&c->mu);
     if (eol < 0) c->op_failed = 1;
-    if (i != NULL) copy_name(c->monitor_name, sizeof c->monitor_name, i->monitor_source_name);
+    if (name != NULL) copy_name(c->monitor_name, sizeof c->monitor_name, name);
     if (eol != 0) { c->op_done = 1; conn_signal(c); }
     pthread_mutex_unlock(&c->mu);
 }
 
+static void on_sink_info(pa_context *ctx, const pa_sink_info *i, int eol, void *userdata) {
+    PAC_UNUSED(ctx);
+    op_name_result(userdata, eol, i != NULL ? i->monitor_source_name : NULL);
+}
+
 static void on_source_exists(pa_context *ctx, const pa_source_info *i, int eol, void *userdata) {
     PAC_UNUSED(ctx);
-    pconn *c = userdata;
-    pthread_mutex_lock(&c->mu);
-    if (eol < 0) c->op_failed = 1;
-    if (i != NULL) copy_name(c->monitor_name, sizeof c->monitor_name, i->name);
-    if (eol != 0) { c->op_done = 1; conn_signal(c); }
-    pthread_mutex_unlock(&c->mu);
+    op_name_result(userdata, eol, i != NULL ? i->name : NULL);
 }
 
 static void put_u32(pconn *c, uint32_t v) {
@@ -338,9 +344,8 @@ int32_t pac_pulse_list_sources(const char *server, uint8_t *buf, int64_t capacit
     if (rc != PAC_OK) { conn_destroy_sync(&c); return rc; }
     rc = conn_server_info(&c, &deadline);
     if (rc == PAC_OK) {
+        conn_begin_op(&c);
         pthread_mutex_lock(&c.mu);
-        c.op_done = 0;
-        c.op_failed = 0;
         c.list_buf = buf;
         c.list_cap = capacity;
         pthread_mutex_unlock(&c.mu);
@@ -706,11 +711,7 @@ int32_t pac_pulse_open(const char *server, int32_t device_kind, const char *devi
         if (rc == PAC_OK && c->default_sink[0] == 0)
             rc = pac_fail(PAC_E_DEVICE_NOT_FOUND, "the server has no default sink to monitor");
         if (rc == PAC_OK) {
-            pthread_mutex_lock(&c->mu);
-            c->op_done = 0;
-            c->op_failed = 0;
-            c->monitor_name[0] = 0;
-            pthread_mutex_unlock(&c->mu);
+            conn_begin_op(c);
             pa.pa_threaded_mainloop_lock(c->ml);
             pa_operation *op = pa.pa_context_get_sink_info_by_name(c->ctx, c->default_sink, on_sink_info, c);
             pa.pa_threaded_mainloop_unlock(c->ml);
@@ -721,11 +722,7 @@ int32_t pac_pulse_open(const char *server, int32_t device_kind, const char *devi
         }
         device = c->monitor_name;
     } else if (device_kind == PAC_DEVICE_BY_NAME) {
-        pthread_mutex_lock(&c->mu);
-        c->op_done = 0;
-        c->op_failed = 0;
-        c->monitor_name[0] = 0;
-        pthread_mutex_unlock(&c->mu);
+        conn_begin_op(c);
         pa.pa_threaded_mainloop_lock(c->ml);
         pa_operation *op = pa.pa_context_get_source_info_by_name(c->ctx, device_name, on_source_exists, c);
         pa.pa_threaded_mainloop_unlock(c->ml);
