@@ -383,7 +383,7 @@ typedef struct pulse_stream {
     size_t frag_len;
     size_t frag_off;
     int frag_held;
-    int64_t position;
+    int64_t position;            /* written by the reader with atomic stores (stats) */
     int64_t last_ts;
     int anchored;
     int64_t anchor_ts;           /* timestamp of frame anchor_pos                  */
@@ -393,10 +393,9 @@ typedef struct pulse_stream {
     int64_t max_bytes;           /* the queue's maxlength                          */
     int64_t full_margin;         /* room below which the queue counts as full      */
     int64_t gap_at;              /* stream byte where dropped audio was, -1 none   */
-    /* published for stats (atomics) */
+    /* for stats: overruns atomic; latency_us guarded by the mainloop lock */
     int64_t overruns;
     int64_t latency_us;
-    int64_t frames;
 } pulse_stream;
 
 /* Returns a fragment the reader still holds from pa_stream_peek. Called with the
@@ -511,16 +510,12 @@ static int32_t try_copy_packet(pulse_stream *ps, uint8_t *dst, uint32_t *flags, 
     }
     /* What is still queued behind this packet tells when its first frame arrived:
      * backlog + one packet ago. (The server's latency report also counts data it
-     * dropped for a slow reader, so it is kept for the stats only.) */
+     * dropped for a slow reader; pulse_stats asks for it when someone wants it.) */
     size_t rest = pa.pa_stream_readable_size(ps->st);
     int64_t frame_bytes = ps->base.packet_bytes / ps->base.packet_frames;
     int64_t rest_bytes = rest == (size_t)-1 ? 0 : (int64_t)rest - (int64_t)(ps->frag_held ? ps->frag_off : 0);
     if (rest_bytes < 0) rest_bytes = 0;
     *latency_ns = (int64_t)((__int128)(rest_bytes / frame_bytes) * 1000000000 / ps->base.rate);
-    pa_usec_t usec = 0;
-    int negative = 0;
-    if (pa.pa_stream_get_latency(ps->st, &usec, &negative) == 0)
-        __atomic_store_n(&ps->latency_us, negative ? -(int64_t)usec : (int64_t)usec, __ATOMIC_RELAXED);
     return 1;
 }
 
@@ -595,8 +590,7 @@ static int32_t pulse_read(pac_stream *s, uint8_t *dst, int64_t capacity, int32_t
             info->position = ps->position;
             info->flags = flags;
             info->reserved = 0;
-            ps->position += s->packet_frames;
-            __atomic_store_n(&ps->frames, ps->position, __ATOMIC_RELAXED);
+            __atomic_store_n(&ps->position, ps->position + s->packet_frames, __ATOMIC_RELAXED);
             return PAC_OK;
         }
         /* not a whole packet yet: wait for the read callback, a failure, an
@@ -616,9 +610,17 @@ static int32_t pulse_read(pac_stream *s, uint8_t *dst, int64_t capacity, int32_t
 
 static int32_t pulse_stats(pac_stream *s, pac_stream_stats *stats) {
     pulse_stream *ps = (pulse_stream *)s;
+    /* the latency is only asked for here, off the packet path; the last good answer
+     * stays when the server cannot tell (no timing info yet, connection gone) */
+    pa_usec_t usec = 0;
+    int negative = 0;
+    pa.pa_threaded_mainloop_lock(ps->conn.ml);
+    if (pa.pa_stream_get_latency(ps->st, &usec, &negative) == 0)
+        ps->latency_us = negative ? -(int64_t)usec : (int64_t)usec;
+    stats->latency_us = ps->latency_us;
+    pa.pa_threaded_mainloop_unlock(ps->conn.ml);
     stats->overruns = __atomic_load_n(&ps->overruns, __ATOMIC_RELAXED);
-    stats->latency_us = __atomic_load_n(&ps->latency_us, __ATOMIC_RELAXED);
-    stats->frames = __atomic_load_n(&ps->frames, __ATOMIC_RELAXED);
+    stats->frames = __atomic_load_n(&ps->position, __ATOMIC_RELAXED);
     return PAC_OK;
 }
 

@@ -16,12 +16,11 @@ typedef struct tone_stream {
     int64_t freq_millihz;
     double amplitude;
     int64_t phase_acc;       /* (frame * freq_millihz) mod (rate * 1000): exact phase */
-    int64_t position;        /* frames delivered; reader-only                         */
+    int64_t position;        /* frames delivered; written by the reader (atomic stores) */
     int64_t start_ns;        /* CLOCK_MONOTONIC time of frame 0                       */
     pthread_mutex_t mu;      /* with cv: a paced reader's wait; interrupted is atomic */
     pthread_cond_t cv;
     int interrupted;
-    int64_t frames_stat;     /* atomically published copy of position for stats      */
 } tone_stream;
 
 static void sine_fill(tone_stream *t, uint8_t *dst) {
@@ -112,8 +111,7 @@ static int32_t tone_deliver(tone_stream *t, uint8_t *dst, pac_packet_info *info,
     info->position = t->position;
     info->flags = flags;
     info->reserved = 0;
-    t->position += s->packet_frames;
-    __atomic_store_n(&t->frames_stat, t->position, __ATOMIC_RELEASE);
+    __atomic_store_n(&t->position, t->position + s->packet_frames, __ATOMIC_RELAXED);
     return PAC_OK;
 }
 
@@ -121,7 +119,7 @@ static int32_t tone_stats(pac_stream *s, pac_stream_stats *stats) {
     tone_stream *t = (tone_stream *)s;
     stats->overruns = 0;
     stats->latency_us = 0;
-    stats->frames = __atomic_load_n(&t->frames_stat, __ATOMIC_ACQUIRE);
+    stats->frames = __atomic_load_n(&t->position, __ATOMIC_RELAXED);
     return PAC_OK;
 }
 

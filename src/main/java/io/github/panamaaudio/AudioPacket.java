@@ -6,6 +6,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.lang.ref.Cleaner;
 
 /**
  * One packet of captured audio: {@link #segment()} holds exactly the captured
@@ -35,25 +36,14 @@ public final class AudioPacket implements AutoCloseable {
     /** Flag: every sample of this packet is zero. */
     public static final int FLAG_SILENT = 2;
 
-    private static final int FREE = 0;
-    private static final int LEASED = 1;
-    private static final VarHandle STATE;
-
-    static {
-        try {
-            STATE = MethodHandles.lookup().findVarHandle(AudioPacket.class, "state", int.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
 
     private final AudioStream stream;
     private final SegmentPool.Slot slot;
     /** Read-only view of exactly one packet's bytes. */
     private final MemorySegment view;
 
-    /** FREE or LEASED, switched by CAS. */
-    private volatile int state;
+    /** The current lease's state, shared with the stream's leak watch. */
+    private final Lease lease = new Lease();
     private long sequence;
     private long timestampNanos;
     private long position;
@@ -67,15 +57,15 @@ public final class AudioPacket implements AutoCloseable {
     private Arena leaseArena;
     private MemorySegment leaseView;
 
-    AudioPacket(AudioStream stream, SegmentPool.Slot slot, long packetBytes, boolean checked) {
+    AudioPacket(AudioStream stream, SegmentPool.Slot slot, boolean checked) {
         this.stream = stream;
         this.slot = slot;
-        this.view = slot.segment().asSlice(0, packetBytes).asReadOnly();
+        this.view = slot.segment().asReadOnly(); // the pool's segments are exactly one packet
         this.checked = checked;
     }
 
     /** Called by the reading stream, which owns the packet until it returns it. */
-    void lease(long sequence, long timestampNanos, long position, int frames, int flags) {
+    void lease(long sequence, long timestampNanos, long position, int frames, int flags, Throwable acquiredAt) {
         this.sequence = sequence;
         this.timestampNanos = timestampNanos;
         this.position = position;
@@ -85,48 +75,51 @@ public final class AudioPacket implements AutoCloseable {
             leaseArena = Arena.ofShared();
             leaseView = view.reinterpret(leaseArena, null);
         }
-        leaseFlag.open = true;
-        STATE.setRelease(this, LEASED);
-    }
-
-    SegmentPool.Slot slot() {
-        return slot;
+        lease.acquiredAt = acquiredAt;
+        Lease.STATE.setRelease(lease, Lease.OPEN);
     }
 
     /**
-     * Whether the current lease is open, shared with the leak watch (which must not
-     * reference the packet itself). Written by lease() and close(); read by the
-     * Cleaner thread (volatile).
+     * The state of the packet's current lease. It lives in its own object so that the
+     * leak watch (a Cleaner action, which must not reference the packet) can tell a
+     * packet dropped while open from one that was closed. OPEN/CLOSED switch by CAS:
+     * a release store in lease(), a CAS in close(), volatile reads elsewhere.
      */
-    static final class LeaseFlag {
+    static final class Lease {
+        static final int CLOSED = 0;
+        static final int OPEN = 1;
+        static final VarHandle STATE;
+
+        static {
+            try {
+                STATE = MethodHandles.lookup().findVarHandle(Lease.class, "state", int.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        private volatile int state;
         /**
-         * Written with release stores by lease() and close() (no fence per packet);
-         * read by the Cleaner thread only after the packet became unreachable, which
-         * the garbage collector orders after every write the reader made.
-         */
-        boolean open;
-        /**
-         * Where the current lease was handed out, at leak detection level "trace"
-         * (see {@link AudioStream#LEAK_DETECTION_PROPERTY}), else null. Plain: written
-         * before the volatile write of {@link #open}, read after reading it.
+         * Where the lease was handed out, at leak detection level "trace" (see
+         * {@link AudioStream#LEAK_DETECTION_PROPERTY}), else null. Plain: written
+         * before the release store of the state, read after a volatile read of it.
          */
         Throwable acquiredAt;
+
+        boolean isOpen() {
+            return state == OPEN;
+        }
     }
 
-    private final LeaseFlag leaseFlag = new LeaseFlag();
-
-    LeaseFlag leaseFlag() {
-        return leaseFlag;
+    Lease lease() {
+        return lease;
     }
 
-    private java.lang.ref.Cleaner.Cleanable cleanable;
+    /** The leak watch's registration; set once by the stream right after construction. */
+    private Cleaner.Cleanable cleanable;
 
-    void attachCleanable(java.lang.ref.Cleaner.Cleanable cleanable) {
+    void attachCleanable(Cleaner.Cleanable cleanable) {
         this.cleanable = cleanable;
-    }
-
-    java.lang.ref.Cleaner.Cleanable cleanable() {
-        return cleanable;
     }
 
     /**
@@ -147,9 +140,7 @@ public final class AudioPacket implements AutoCloseable {
         return view.byteSize();
     }
 
-    boolean isChecked() {
-        return checked;
-    }
+
 
     /** The sample format of {@link #segment()}. */
     public SampleFormat format() {
@@ -196,20 +187,22 @@ public final class AudioPacket implements AutoCloseable {
 
     /** Whether this packet is still open (not yet closed). */
     public boolean isOpen() {
-        return state == LEASED;
+        return lease.isOpen();
     }
 
     /** Returns the segment to the pool. Idempotent; safe after the stream closed. */
     @Override
     public void close() {
-        if (!STATE.compareAndSet(this, LEASED, FREE)) {
+        if (!Lease.STATE.compareAndSet(lease, Lease.OPEN, Lease.CLOSED)) {
             return;
         }
-        leaseFlag.open = false;
         if (checked) {
             leaseArena.close(); // leaseView now throws IllegalStateException on access
+            cleanable.clean();  // the lease is closed: unregisters the watch, reclaims nothing
+        } else {
+            slot.putAttachment(this); // pooled with its segment for the next lease
         }
-        stream.recycle(this);
+        stream.release(slot);
     }
 
     @Override

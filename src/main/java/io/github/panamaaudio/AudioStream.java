@@ -85,23 +85,18 @@ public final class AudioStream implements AutoCloseable {
     /*
      * Counters with one writer, the readLock holder, published with release stores
      * (plain moves on x86, no fence per packet) and read with acquire loads by any
-     * thread (metrics). Accessed only through the VarHandles below.
+     * thread (metrics). Accessed only through the VarHandles below. Frames and bytes
+     * are derived: every packet is exactly one configured packet.
      */
     private long packets;
-    private long frames;
-    private long bytes;
     private long overruns;
     private static final VarHandle PACKETS;
-    private static final VarHandle FRAMES;
-    private static final VarHandle BYTES;
     private static final VarHandle OVERRUNS;
 
     static {
         try {
             MethodHandles.Lookup l = MethodHandles.lookup();
             PACKETS = l.findVarHandle(AudioStream.class, "packets", long.class);
-            FRAMES = l.findVarHandle(AudioStream.class, "frames", long.class);
-            BYTES = l.findVarHandle(AudioStream.class, "bytes", long.class);
             OVERRUNS = l.findVarHandle(AudioStream.class, "overruns", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
@@ -183,62 +178,61 @@ public final class AudioStream implements AutoCloseable {
     private AudioPacket read(int timeoutMillis) throws AudioException {
         readLock.lock();
         try {
-            {
-                if (closing) {
+            if (closing) {
+                throw closed();
+            }
+            SegmentPool.Slot slot = spare;
+            spare = null;
+            if (slot == null) {
+                slot = acquireSlot(timeoutMillis);
+                if (slot == null) {
+                    return null;
+                }
+            }
+            int rc = nativeStream.read(slot.segment(), timeoutMillis, info);
+            if (rc != PacShim.PAC_OK()) {
+                if (rc == PacShim.PAC_E_TIMEOUT()) {
+                    spare = slot;
+                    return null;
+                }
+                pool.release(slot);
+                if (closing || rc == PacShim.PAC_E_CLOSED()) {
                     throw closed();
                 }
-                SegmentPool.Slot slot = spare;
-                spare = null;
-                if (slot == null) {
-                    slot = acquireSlot(timeoutMillis);
-                    if (slot == null) {
-                        return null;
-                    }
-                }
-                int rc = nativeStream.read(slot.segment(), timeoutMillis, info);
-                if (rc != PacShim.PAC_OK()) {
-                    if (rc == PacShim.PAC_E_TIMEOUT()) {
-                        spare = slot;
-                        return null;
-                    }
-                    pool.release(slot);
-                    if (closing || rc == PacShim.PAC_E_CLOSED()) {
-                        throw closed();
-                    }
-                    throw Native.failure("reading " + config.name(), rc);
-                }
-                return lease(slot);
+                throw Native.failure("reading " + config.name(), rc);
             }
+            return lease(slot);
         } finally {
             readLock.unlock();
         }
     }
 
     private SegmentPool.Slot acquireSlot(int timeoutMillis) throws AudioException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-        for (;;) {
-            try {
-                SegmentPool.Slot slot = pool.tryAcquire();
-                if (slot != null) {
-                    return slot;
-                }
+        try {
+            SegmentPool.Slot slot = pool.tryAcquire(); // the steady state: no clock read, no wait
+            if (slot != null) {
+                return slot;
+            }
+            // at maxSegments: wait for a close(), in slices, to notice this stream closing
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+            for (;;) {
                 long remaining = deadline - System.nanoTime();
                 slot = pool.acquire(Math.max(0, Math.min(remaining, POOL_WAIT_SLICE_NANOS)), TimeUnit.NANOSECONDS);
                 if (slot != null) {
                     return slot;
                 }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AudioException(AudioException.Kind.CLOSED, "interrupted while waiting for a free segment", e);
-            } catch (IllegalStateException e) {
-                throw closed();
+                if (closing) {
+                    throw closed();
+                }
+                if (deadline - System.nanoTime() <= 0) {
+                    return null;
+                }
             }
-            if (closing) {
-                throw closed();
-            }
-            if (deadline - System.nanoTime() <= 0) {
-                return null;
-            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AudioException(AudioException.Kind.CLOSED, "interrupted while waiting for a free segment", e);
+        } catch (IllegalStateException e) {
+            throw closed();
         }
     }
 
@@ -252,15 +246,11 @@ public final class AudioStream implements AutoCloseable {
                 packet = newPacket(slot, false);
             }
         }
-        int packetFrames = (int) pac_packet_info.frames(info);
         int flags = pac_packet_info.flags(info);
-        // published to the Cleaner thread by lease()'s volatile write of the lease flag
-        packet.leaseFlag().acquiredAt = traceLeaks ? new Throwable("packet acquired here") : null;
         packet.lease(sequence++, pac_packet_info.timestamp_ns(info), pac_packet_info.position(info),
-                packetFrames, flags);
+                (int) pac_packet_info.frames(info), flags,
+                traceLeaks ? new Throwable("packet acquired here") : null);
         PACKETS.setRelease(this, packets + 1);
-        FRAMES.setRelease(this, frames + packetFrames);
-        BYTES.setRelease(this, bytes + pac_packet_info.bytes(info));
         if ((flags & AudioPacket.FLAG_DISCONTINUITY) != 0) {
             OVERRUNS.setRelease(this, overruns + 1);
         }
@@ -268,8 +258,8 @@ public final class AudioStream implements AutoCloseable {
     }
 
     private AudioPacket newPacket(SegmentPool.Slot slot, boolean checked) {
-        AudioPacket packet = new AudioPacket(this, slot, config.packetBytes(), checked);
-        Cleaner.Cleanable cleanable = CLEANER.register(packet, new LeakReclaimer(this, pool, slot, packet.leaseFlag()));
+        AudioPacket packet = new AudioPacket(this, slot, checked);
+        Cleaner.Cleanable cleanable = CLEANER.register(packet, new LeakReclaimer(this, pool, slot, packet.lease()));
         packet.attachCleanable(cleanable);
         if (!checked) {
             cleanables.add(cleanable);
@@ -277,30 +267,12 @@ public final class AudioStream implements AutoCloseable {
         return packet;
     }
 
-    /** Called by {@link AudioPacket#close()} exactly once per lease. */
-    void recycle(AudioPacket packet) {
-        SegmentPool.Slot slot = packet.slot();
-        if (packet.isChecked()) {
-            packet.cleanable().clean(); // lease flag is closed: a no-op that unregisters the watch
-            releaseQuietly(slot, false);
-            return;
-        }
-        slot.putAttachment(packet);
-        releaseQuietly(slot, false);
-    }
-
-    private void releaseQuietly(SegmentPool.Slot slot, boolean leaked) {
-        try {
-            if (leaked) {
-                pool.reclaimLeaked(slot);
-            } else {
-                pool.release(slot);
-            }
-        } catch (IllegalStateException e) {
-            if (!pool.isClosed()) {
-                throw e;
-            }
-        }
+    /**
+     * Called by {@link AudioPacket#close()} exactly once per lease. Safe after this
+     * stream closed: the pool then only ends the lease.
+     */
+    void release(SegmentPool.Slot slot) {
+        pool.release(slot);
     }
 
     /**
@@ -309,13 +281,15 @@ public final class AudioStream implements AutoCloseable {
      * Holds the slot, never the packet.
      */
     private record LeakReclaimer(AudioStream stream, SegmentPool pool, SegmentPool.Slot slot,
-                                 AudioPacket.LeaseFlag lease) implements Runnable {
+                                 AudioPacket.Lease lease) implements Runnable {
         @Override
         public void run() {
-            if (!lease.open || pool.isClosed() || !slot.isLeased()) {
+            // Also runs when close() cleans the watches of packets still open: those
+            // are not leaks (yet), so nothing is counted once the pool is closed.
+            if (!lease.isOpen() || pool.isClosed()) {
                 return;
             }
-            stream.releaseQuietly(slot, true);
+            pool.reclaimLeaked(slot);
             Throwable acquiredAt = lease.acquiredAt;
             if (acquiredAt != null) {
                 lease.acquiredAt = null;
@@ -361,12 +335,12 @@ public final class AudioStream implements AutoCloseable {
 
     /** Frames delivered so far. */
     public long frames() {
-        return (long) FRAMES.getAcquire(this);
+        return packets() * config.packetFrames();
     }
 
     /** Bytes delivered so far. */
     public long bytes() {
-        return (long) BYTES.getAcquire(this);
+        return packets() * config.packetBytes();
     }
 
     /** Packets that followed lost audio (overruns or holes). */
