@@ -120,10 +120,7 @@ public final class AudioCapture implements AutoCloseable {
         /** "auto" (default), "pulse" or "tone". */
         public Builder backend(String backend) {
             Objects.requireNonNull(backend, "backend");
-            if (!Backends.NAMES.contains(backend.toLowerCase(java.util.Locale.ROOT))) {
-                throw new IllegalArgumentException("backend = \"" + backend + "\" is not one of " + Backends.NAMES);
-            }
-            this.backend = backend;
+            this.backend = Backends.checkName(backend);
             return this;
         }
 

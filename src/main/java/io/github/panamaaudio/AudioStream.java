@@ -349,8 +349,9 @@ public final class AudioStream implements AutoCloseable {
     }
 
     /**
-     * The latency the server last reported for this stream, in microseconds
-     * (from capture to the read position), or -1 when unknown or closed.
+     * The latency the server reports for this stream now (asked on each call, off
+     * the packet path), in microseconds from capture to the read position; the last
+     * known value when the server cannot tell, -1 when never known or closed.
      */
     public long latencyMicros() {
         active.incrementAndGet();

@@ -28,6 +28,15 @@ public final class Backends {
     private Backends() {
     }
 
+    /** Validates a backend name; returns it in lower case. */
+    public static String checkName(String name) {
+        String n = name.toLowerCase(Locale.ROOT);
+        if (!NAMES.contains(n)) {
+            throw new IllegalArgumentException("backend = \"" + name + "\" is not one of " + NAMES);
+        }
+        return n;
+    }
+
     /**
      * @param name      "auto", "pulse" or "tone" (case-insensitive)
      * @param server    the PulseAudio server address, or null for libpulse's default
@@ -36,10 +45,7 @@ public final class Backends {
      */
     public static Backend select(String name, String server, String appName, Duration timeout)
             throws AudioException {
-        String n = name.toLowerCase(Locale.ROOT);
-        if (!NAMES.contains(n)) {
-            throw new IllegalArgumentException("backend = \"" + name + "\" is not one of " + NAMES);
-        }
+        String n = checkName(name);
         ShimLoader.ensureLoaded();
         int timeoutMillis = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
         switch (n) {
