@@ -1,14 +1,11 @@
 package io.github.panamaaudio;
 
-import io.github.panamaaudio.internal.Native;
 import io.github.panamaaudio.internal.NativeStream;
 import io.github.panamaaudio.internal.ffi.PacShim;
 import io.github.panamaaudio.internal.ffi.pac_packet_info;
-import io.github.panamaaudio.internal.ffi.pac_stream_stats;
 import io.github.panamaaudio.pool.SegmentPool;
 
 import java.lang.System.Logger.Level;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -68,11 +65,10 @@ public final class AudioStream implements AutoCloseable {
     private final NativeStream nativeStream;
     private final SegmentPool pool;
     private final Consumer<AudioStream> onClose;
-    private final Arena arena = Arena.ofShared();
     /** pac_packet_info the shim fills on each read; guarded by readLock. */
     private final MemorySegment info;
     private final ReentrantLock readLock = new ReentrantLock();
-    /** Threads inside latencyMicros()'s call into the C shim; close() waits for them. Readers are covered by readLock. */
+    /** Threads inside latency()'s call into the C shim; close() waits for them. Readers are covered by readLock. */
     private final AtomicInteger active = new AtomicInteger();
     private final AtomicInteger closeState = new AtomicInteger(); // 0 open, 1 closing, 2 closed
     private volatile boolean closing;
@@ -117,11 +113,10 @@ public final class AudioStream implements AutoCloseable {
             p = SegmentPool.create(config.packetBytes(), config.initialSegments(), config.maxSegments());
         } catch (RuntimeException | Error e) {
             nativeStream.free();
-            arena.close();
             throw e;
         }
         this.pool = p;
-        this.info = pac_packet_info.allocate(arena);
+        this.info = nativeStream.info();
     }
 
     /** The configuration this stream was opened with. */
@@ -189,7 +184,7 @@ public final class AudioStream implements AutoCloseable {
                     return null;
                 }
             }
-            int rc = nativeStream.read(slot.segment(), timeoutMillis, info);
+            int rc = nativeStream.read(slot.segment(), timeoutMillis);
             if (rc != PacShim.PAC_OK()) {
                 if (rc == PacShim.PAC_E_TIMEOUT()) {
                     spare = slot;
@@ -199,7 +194,7 @@ public final class AudioStream implements AutoCloseable {
                 if (closing || rc == PacShim.PAC_E_CLOSED()) {
                     throw closed();
                 }
-                throw Native.failure("reading " + config.name(), rc);
+                throw nativeStream.failure("reading " + config.name(), rc);
             }
             return lease(slot);
         } finally {
@@ -349,21 +344,20 @@ public final class AudioStream implements AutoCloseable {
     }
 
     /**
-     * The latency the server reports for this stream now (asked on each call, off
-     * the packet path), in microseconds from capture to the read position; the last
-     * known value when the server cannot tell, -1 when never known or closed.
+     * The latency the backend reports for this stream now, from the capture of a
+     * frame to its arrival at the read position: signed, since a loopback may report
+     * a negative one (a monitor's samples are delivered before they reach the output
+     * device). Asked on each call, off the packet path. Empty when the backend cannot
+     * tell (no timing information yet) or the stream is closed.
      */
-    public long latencyMicros() {
+    public Optional<Duration> latency() {
         active.incrementAndGet();
         try {
             if (closing) {
-                return -1;
+                return Optional.empty();
             }
-            try (Arena a = Arena.ofConfined()) {
-                MemorySegment stats = pac_stream_stats.allocate(a);
-                nativeStream.stats(stats);
-                return pac_stream_stats.latency_us(stats);
-            }
+            long ns = nativeStream.latencyNanos();
+            return ns == NativeStream.LATENCY_UNKNOWN ? Optional.empty() : Optional.of(Duration.ofNanos(ns));
         } finally {
             active.decrementAndGet();
         }
@@ -395,7 +389,7 @@ public final class AudioStream implements AutoCloseable {
             nativeStream.interrupt();
             readLock.lock();
             try {
-                while (active.get() != 0) { // latencyMicros() callers inside the shim
+                while (active.get() != 0) { // latency() callers inside the shim
                     LockSupport.parkNanos(50_000);
                 }
                 nativeStream.free();
@@ -408,7 +402,6 @@ public final class AudioStream implements AutoCloseable {
                     c.clean();
                 }
                 cleanables.clear();
-                arena.close();
             } finally {
                 readLock.unlock();
             }

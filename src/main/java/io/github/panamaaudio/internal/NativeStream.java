@@ -1,27 +1,39 @@
 package io.github.panamaaudio.internal;
 
+import io.github.panamaaudio.AudioException;
 import io.github.panamaaudio.internal.ffi.PacShim;
+import io.github.panamaaudio.internal.ffi.pac_packet_info;
 import io.github.panamaaudio.internal.ffi.pac_stream_stats;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
- * One shim stream handle of any backend: read, interrupt, close.
+ * One shim stream handle of any backend, with the native memory its calls need:
+ * the packet info the shim fills on each read and the failure detail of the last
+ * failed read.
  *
- * <p>Thread-safety: {@link #read} by one thread at a time; {@link #interrupt} and
- * {@link #stats} from any thread until {@link #free}; {@link #free} exactly once,
- * after every reader has left {@link #read} (the owning {@code AudioStream}
- * guarantees it). This class does not check: it is the raw seam.
+ * <p>Thread-safety: {@link #read}, {@link #info()} and {@link #failure} by one
+ * thread at a time (the reader); {@link #interrupt} and {@link #latencyNanos} from
+ * any thread until {@link #free}; {@link #free} exactly once, after every reader
+ * has left {@link #read} (the owning stream guarantees it). This class does not
+ * check: it is the raw seam.
  */
 public final class NativeStream {
 
+    /** {@link #latencyNanos()} when the backend cannot tell (yet). */
+    public static final long LATENCY_UNKNOWN = Long.MIN_VALUE;
+
     private final MemorySegment handle;
     private final String backend;
+    /** Owns {@link #info}; closed by {@link #free()}, when no reader is inside. */
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment info;
 
     public NativeStream(MemorySegment handle, String backend) {
         this.handle = handle;
         this.backend = backend;
+        this.info = pac_packet_info.allocate(arena);
     }
 
     /** The backend that opened it ("pulse", "tone"). */
@@ -29,28 +41,48 @@ public final class NativeStream {
         return backend;
     }
 
-    /** Copies one packet into {@code dst}; fills {@code info} (a pac_packet_info). */
-    public int read(MemorySegment dst, int timeoutMillis, MemorySegment info) {
+    /**
+     * Copies one packet into {@code dst} (at most {@code dst.byteSize()} bytes) and
+     * fills {@link #info()}; returns the shim status (PAC_OK, PAC_E_TIMEOUT, ...).
+     */
+    public int read(MemorySegment dst, int timeoutMillis) {
         return PacShim.pac_stream_read(handle, dst, dst.byteSize(), timeoutMillis, info);
     }
 
-    /** Wakes a blocked reader; later reads fail with PAC_E_CLOSED. */
+    /** The pac_packet_info of the last successful {@link #read}. Reader only. */
+    public MemorySegment info() {
+        return info;
+    }
+
+    /** The exception for the status of the last failed {@link #read}, with the shim's detail. Reader only. */
+    public AudioException failure(String what, int status) {
+        return Native.failure(what, status);
+    }
+
+    /** Wakes a blocked reader; later reads fail with PAC_E_CLOSED. Idempotent. */
     public void interrupt() {
         PacShim.pac_stream_interrupt(handle);
     }
 
-    /** Reads the counters into {@code stats} (a pac_stream_stats segment). */
-    public void stats(MemorySegment stats) {
-        PacShim.pac_stream_stats_get(handle, stats);
+    /**
+     * The latency the backend reports now, in nanoseconds from capture to the read
+     * position, signed (a loopback may report a negative one), or
+     * {@link #LATENCY_UNKNOWN}. Asks the backend on each call; any thread.
+     */
+    public long latencyNanos() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment stats = pac_stream_stats.allocate(a);
+            if (PacShim.pac_stream_stats_get(handle, stats) != PacShim.PAC_OK()) {
+                return LATENCY_UNKNOWN;
+            }
+            long us = pac_stream_stats.latency_us(stats);
+            return us == -1 ? LATENCY_UNKNOWN : us * 1000;
+        }
     }
 
-    /** Allocates a pac_stream_stats in {@code arena}. */
-    public static MemorySegment allocateStats(Arena arena) {
-        return pac_stream_stats.allocate(arena);
-    }
-
-    /** Frees the shim stream. */
+    /** Frees the shim stream and this object's native memory. Exactly once. */
     public void free() {
         PacShim.pac_stream_close(handle);
+        arena.close();
     }
 }

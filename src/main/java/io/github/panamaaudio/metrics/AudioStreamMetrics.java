@@ -61,7 +61,7 @@ import java.util.function.ToDoubleFunction;
  *   <tr><td>{@code audio.stream.overruns}</td><td>function counter</td><td>overruns</td>
  *       <td>{@link AudioStream#overruns()}</td></tr>
  *   <tr><td>{@code audio.stream.latency}</td><td>gauge</td><td>seconds</td>
- *       <td>{@link AudioStream#latencyMicros()} / 10<sup>6</sup>; NaN when unknown or closed</td></tr>
+ *       <td>{@link AudioStream#latency()} in seconds, signed (a loopback may report a negative latency); NaN only when unknown or closed</td></tr>
  * </table>
  *
  * <p>The pool hit rate is not a meter: it is a ratio of two counters, which a
@@ -199,8 +199,7 @@ public final class AudioStreamMetrics implements MeterBinder, AutoCloseable {
     }
 
     private static double latencySeconds(AudioStream s) {
-        long micros = s.latencyMicros();
-        return micros < 0 ? Double.NaN : micros / 1e6;
+        return s.latency().map(d -> d.toNanos() / 1e9).orElse(Double.NaN);
     }
 
     /** Removes every meter this binder registered from its registry. Idempotent. */
