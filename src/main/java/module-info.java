@@ -4,7 +4,6 @@
  * {@code io.github.panamaaudio.internal.*}, which is not exported.
  */
 module io.github.panamaaudio {
-    requires org.jctools.core;
     requires static micrometer.core;
 
     exports io.github.panamaaudio;

@@ -5,10 +5,12 @@ import io.github.panamaaudio.internal.Backends;
 import io.github.panamaaudio.internal.NativeStream;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The entry point: picks a backend, lists capture devices and opens streams.
@@ -28,7 +30,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * a synthetic source that needs nothing (tests, demos, benchmarks).
  *
  * <p>Thread-safety: thread-safe. Streams may be opened and closed from any thread;
- * {@link #close()} closes every stream still open and is idempotent.
+ * {@link #close()} closes every stream still open and is idempotent. The capture
+ * holds its streams' resources, not the {@link AudioStream} objects, so a stream
+ * dropped without {@code close()} is still found and closed by the garbage collector
+ * ({@link #reclaimedStreams()}).
  */
 public final class AudioCapture implements AutoCloseable {
 
@@ -36,7 +41,8 @@ public final class AudioCapture implements AutoCloseable {
     public static final String SERVER_PROPERTY = "panamaaudio.pulse.server";
 
     private final Backend backend;
-    private final Set<AudioStream> streams = ConcurrentHashMap.newKeySet();
+    private final Set<StreamCore> streams = ConcurrentHashMap.newKeySet();
+    private final LongAdder reclaimedStreams = new LongAdder();
     private volatile boolean closed;
 
     private AudioCapture(Backend backend) {
@@ -74,8 +80,10 @@ public final class AudioCapture implements AutoCloseable {
         Objects.requireNonNull(config, "config");
         ensureOpen();
         NativeStream nativeStream = backend.open(config);
-        AudioStream stream = new AudioStream(config, nativeStream, streams::remove);
-        streams.add(stream);
+        StreamCore[] core = new StreamCore[1];
+        core[0] = new StreamCore(config, nativeStream, () -> streams.remove(core[0]), reclaimedStreams::increment);
+        AudioStream stream = core[0].newHandle();
+        streams.add(core[0]);
         if (closed) { // close() ran concurrently and may have missed this stream
             stream.close();
             throw new AudioException(AudioException.Kind.CLOSED, "the AudioCapture is closed");
@@ -85,7 +93,23 @@ public final class AudioCapture implements AutoCloseable {
 
     /** Streams opened by this capture and not yet closed. */
     public List<AudioStream> openStreams() {
-        return List.copyOf(streams);
+        List<AudioStream> open = new ArrayList<>();
+        for (StreamCore core : streams) {
+            AudioStream handle = core.handle();
+            if (handle != null && !handle.isClosed()) {
+                open.add(handle);
+            }
+        }
+        return List.copyOf(open);
+    }
+
+    /**
+     * Streams of this capture that were garbage-collected without {@link AudioStream#close()}
+     * and closed by the library then (each also logged as a WARNING naming it). Each one is a
+     * bug in the caller: it kept a server stream running until the collector found it.
+     */
+    public long reclaimedStreams() {
+        return reclaimedStreams.sum();
     }
 
     private void ensureOpen() throws AudioException {
@@ -94,12 +118,35 @@ public final class AudioCapture implements AutoCloseable {
         }
     }
 
-    /** Closes every stream still open. Idempotent. */
+    /**
+     * Closes every stream still open, each one even if closing another failed; idempotent.
+     *
+     * @throws RuntimeException the first failure, with every later one
+     *                          {@linkplain Throwable#addSuppressed suppressed} in it, after all
+     *                          streams were closed (stream closes do not fail by design)
+     */
     @Override
     public void close() {
         closed = true;
-        for (AudioStream s : List.copyOf(streams)) {
-            s.close();
+        RuntimeException failure = null;
+        for (StreamCore s : List.copyOf(streams)) {
+            try {
+                AudioStream handle = s.handle();
+                if (handle != null) {
+                    handle.close();
+                } else {
+                    s.close();
+                }
+            } catch (RuntimeException e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
         }
     }
 

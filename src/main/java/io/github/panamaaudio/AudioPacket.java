@@ -6,7 +6,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.lang.ref.Cleaner;
 
 /**
  * One packet of captured audio: {@link #segment()} holds exactly the captured
@@ -14,20 +13,40 @@ import java.lang.ref.Cleaner;
  * shim wrote once and that belongs to the stream's pool.
  *
  * <p>Close every packet ({@code try (AudioPacket p = stream.next()) { … }}): that
- * returns its segment to the pool. A second {@code close()} is a no-op. Packet
- * objects are pooled with their segments (that is what makes the steady state
- * allocate nothing), so after {@code close()} the object may come back from a later
- * {@code next()} carrying other audio: do not keep a reference past close. With
- * {@link StreamConfig#checked()} on, reading a closed packet's segment throws
- * {@link IllegalStateException} instead. A packet dropped without close is found by
- * the garbage collector and its segment reclaimed (counted in
- * {@link PoolStats#leaks()}), later than a close would have; the system property
- * {@value AudioStream#LEAK_DETECTION_PROPERTY}{@code =trace} logs where it was acquired.
+ * returns its segment to the pool.
+ *
+ * <h2>What a reference may do after {@code close()}</h2>
+ * In the default mode packet objects are pooled with their segments (that is what
+ * makes the steady state allocate nothing): after {@code close()} the same object is
+ * handed out again by a later {@code next()}, carrying another packet. So, once a
+ * packet is closed, a reference to it must not be used at all:
+ * <ul>
+ *   <li>until the object is handed out again, a second {@code close()} is a no-op and
+ *       {@link #isOpen()} is {@code false}; reading its segment returns bytes that the
+ *       next read may be overwriting;</li>
+ *   <li>once it is handed out again, every method acts on the <em>new</em> packet: a
+ *       second {@code close()} through the old reference (a {@code finally} that runs
+ *       twice) ends the new owner's lease, and its samples may then be overwritten
+ *       while the new owner reads them.</li>
+ * </ul>
+ * After the stream closed, reading a segment throws {@link IllegalStateException} (its
+ * memory is freed, never read after), and {@code close()} is harmless.
+ *
+ * <p>{@link StreamConfig.Builder#checked(boolean) Checked mode} is the safety net that
+ * finds such code: every lease is a distinct object with its own view, and each of
+ * these throws {@link IllegalStateException}: a second {@code close()}; any read
+ * (segment contents or metadata) after {@code close()}; any read after the stream
+ * closed. It costs an arena per packet.
+ *
+ * <p>A packet dropped without close is found by the garbage collector and its segment
+ * reclaimed (counted in {@link PoolStats#leaks()}), later than a close would have; the
+ * system property {@value AudioStream#LEAK_DETECTION_PROPERTY}{@code =trace} logs where
+ * it was acquired.
  *
  * <p>Thread-safety: a packet has one owner at a time. It may be read and closed by
  * a thread other than the one that called {@code next()}, provided the hand-over is
  * safely published (e.g. through a concurrent queue). Concurrent {@code close()}
- * calls are safe: exactly one returns the segment.
+ * calls of one lease are safe: exactly one returns the segment.
  */
 public final class AudioPacket implements AutoCloseable {
 
@@ -36,13 +55,12 @@ public final class AudioPacket implements AutoCloseable {
     /** Flag: every sample of this packet is zero. */
     public static final int FLAG_SILENT = 2;
 
-
-    private final AudioStream stream;
+    private final StreamCore stream;
     private final SegmentPool.Slot slot;
     /** Read-only view of exactly one packet's bytes. */
     private final MemorySegment view;
 
-    /** The current lease's state, shared with the stream's leak watch. */
+    /** The current lease's state, shared with the packet's leak watch. */
     private final Lease lease = new Lease();
     private long sequence;
     private long timestampNanos;
@@ -51,13 +69,13 @@ public final class AudioPacket implements AutoCloseable {
     private int flags;
     /**
      * Checked mode: each lease gets its own packet object and arena, and the view is
-     * scoped to that arena, which close() closes; reading it afterwards throws.
+     * scoped to that arena, which close() closes (the stream's close closes every
+     * one still open before it frees the pool's memory); reading it afterwards throws.
      */
     private final boolean checked;
-    private Arena leaseArena;
     private MemorySegment leaseView;
 
-    AudioPacket(AudioStream stream, SegmentPool.Slot slot, boolean checked) {
+    AudioPacket(StreamCore stream, SegmentPool.Slot slot, boolean checked) {
         this.stream = stream;
         this.slot = slot;
         this.view = slot.segment().asReadOnly(); // the pool's segments are exactly one packet
@@ -72,8 +90,10 @@ public final class AudioPacket implements AutoCloseable {
         this.frames = frames;
         this.flags = flags;
         if (checked) {
-            leaseArena = Arena.ofShared();
-            leaseView = view.reinterpret(leaseArena, null);
+            Arena arena = Arena.ofShared();
+            lease.arena = arena;
+            leaseView = view.reinterpret(arena, null);
+            stream.checkedLeaseOpened(lease);
         }
         lease.acquiredAt = acquiredAt;
         Lease.STATE.setRelease(lease, Lease.OPEN);
@@ -82,8 +102,9 @@ public final class AudioPacket implements AutoCloseable {
     /**
      * The state of the packet's current lease. It lives in its own object so that the
      * leak watch (a Cleaner action, which must not reference the packet) can tell a
-     * packet dropped while open from one that was closed. OPEN/CLOSED switch by CAS:
-     * a release store in lease(), a CAS in close(), volatile reads elsewhere.
+     * packet dropped while open from one that was closed. OPEN&nbsp;&rarr;&nbsp;CLOSED
+     * by CAS, exactly once per lease (by close() or by the leak watch): a release store
+     * in lease(), a CAS in {@link #end()}, volatile reads elsewhere.
      */
     static final class Lease {
         static final int CLOSED = 0;
@@ -105,21 +126,30 @@ public final class AudioPacket implements AutoCloseable {
          * before the release store of the state, read after a volatile read of it.
          */
         Throwable acquiredAt;
+        /** Checked mode: the arena of this lease's view (one lease per object); else null. */
+        Arena arena;
 
         boolean isOpen() {
             return state == OPEN;
         }
+
+        /** Ends the lease; {@code true} for exactly one caller per lease. */
+        boolean end() {
+            return STATE.compareAndSet(this, OPEN, CLOSED);
+        }
     }
 
-    Lease lease() {
+    Lease leaseState() {
         return lease;
     }
 
-    /** The leak watch's registration; set once by the stream right after construction. */
-    private Cleaner.Cleanable cleanable;
-
-    void attachCleanable(Cleaner.Cleanable cleanable) {
-        this.cleanable = cleanable;
+    /** Checked mode: throws unless the lease is open and the stream is not closed. */
+    private void checkReadable() {
+        if (checked && (!lease.isOpen() || stream.isClosing())) {
+            throw new IllegalStateException(lease.isOpen()
+                    ? "packet " + sequence + " read after its stream " + stream.config.name() + " was closed"
+                    : "packet " + sequence + " read after close()");
+        }
     }
 
     /**
@@ -127,82 +157,99 @@ public final class AudioPacket implements AutoCloseable {
      * until {@link #close()} (and never after the stream closed).
      */
     public MemorySegment segment() {
-        return checked ? leaseView : view;
+        if (checked) {
+            checkReadable();
+            return leaseView;
+        }
+        return view;
     }
 
     /** Frames (sample instants, all channels) in this packet. */
     public int frames() {
+        checkReadable();
         return frames;
     }
 
     /** Bytes in this packet. */
     public long byteSize() {
+        checkReadable();
         return view.byteSize();
     }
 
-
-
     /** The sample format of {@link #segment()}. */
     public SampleFormat format() {
-        return stream.config().format();
+        return stream.config.format();
     }
 
     /** Channels interleaved in {@link #segment()}. */
     public int channels() {
-        return stream.config().channels();
+        return stream.config.channels();
     }
 
-    /** 0 for the stream's first packet, then +1 per packet, without gaps. */
+    /**
+     * 0 for the stream's first packet, then +1 per packet: the count of packets this
+     * stream delivered before. (Lost audio shows in {@link #position()} and
+     * {@link #isDiscontinuity()}, not here.)
+     */
     public long sequence() {
+        checkReadable();
         return sequence;
     }
 
     /**
      * When the packet's first frame was captured, on the {@link System#nanoTime()}
-     * clock (CLOCK_MONOTONIC), as well as the server's latency report allows.
+     * clock: by the input device, or, for a loopback, when it reached the output device
+     * (which can lie slightly in the future). From the backend's timing information.
      */
     public long timestampNanos() {
+        checkReadable();
         return timestampNanos;
     }
 
-    /** Frames the stream delivered before this packet. */
+    /** Frames the stream delivered before this packet, as the backend counts them. */
     public long position() {
+        checkReadable();
         return position;
     }
 
     /** {@link #FLAG_DISCONTINUITY} and {@link #FLAG_SILENT} bits. */
     public int flags() {
+        checkReadable();
         return flags;
     }
 
     /** Whether audio before this packet was lost (an overrun or a hole). */
     public boolean isDiscontinuity() {
-        return (flags & FLAG_DISCONTINUITY) != 0;
+        return (flags() & FLAG_DISCONTINUITY) != 0;
     }
 
     /** Whether every sample of this packet is zero. */
     public boolean isSilent() {
-        return (flags & FLAG_SILENT) != 0;
+        return (flags() & FLAG_SILENT) != 0;
     }
 
-    /** Whether this packet is still open (not yet closed). */
+    /** Whether this packet is still open (not yet closed). Never throws. */
     public boolean isOpen() {
         return lease.isOpen();
     }
 
-    /** Returns the segment to the pool. Idempotent; safe after the stream closed. */
+    /**
+     * Returns the segment to the pool. Safe after the stream closed. A second call is
+     * a no-op in the default mode only until the object is handed out again (see the
+     * class comment); in checked mode it throws {@link IllegalStateException}.
+     */
     @Override
     public void close() {
-        if (!Lease.STATE.compareAndSet(lease, Lease.OPEN, Lease.CLOSED)) {
+        if (!lease.end()) {
+            if (checked) {
+                throw new IllegalStateException("packet " + sequence + " closed twice");
+            }
             return;
         }
-        if (checked) {
-            leaseArena.close(); // leaseView now throws IllegalStateException on access
-            cleanable.clean();  // the lease is closed: unregisters the watch, reclaims nothing
-        } else {
+        if (!checked) {
             slot.putAttachment(this); // pooled with its segment for the next lease
         }
-        stream.release(slot);
+        stream.release(slot, lease, false);
     }
 
     @Override

@@ -16,6 +16,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import io.github.panamaaudio.testing.PulseServer;
+import io.github.panamaaudio.testing.PulseServerExtension;
 
 /**
  * Packets dropped without {@code close()} are found by the garbage collector, their
@@ -24,6 +28,7 @@ import org.junit.jupiter.api.Timeout;
  * stream can only deliver them all if reclaiming works while it runs.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
+@ExtendWith(PulseServerExtension.class)
 class LeakDetectionTest {
 
     private static final int DROPPED = 1_000;
@@ -194,5 +199,74 @@ class LeakDetectionTest {
         assertEquals(1, warnings.size(), "one warning per acquisition site, got " + warnings);
         assertTrue(warnings.get(0).contains(" acquired at " + LeakDetectionTest.class.getName() + ".dropFromHere("
                 + LeakDetectionTest.class.getSimpleName() + ".java:"), warnings.get(0));
+    }
+
+    private static long usedHeapAfterGc() throws InterruptedException {
+        long used = Long.MAX_VALUE;
+        for (int i = 0; i < 5; i++) { // the smallest of a few full collections: what is really retained
+            System.gc();
+            Thread.sleep(20);
+            Runtime rt = Runtime.getRuntime();
+            used = Math.min(used, rt.totalMemory() - rt.freeMemory());
+        }
+        return used;
+    }
+
+    @Test
+    void aHundredThousandLeakedPacketsKeepTheHeapFlat() throws Exception {
+        try (AudioCapture capture = AudioCapture.builder().backend("tone").open();
+             AudioStream stream = capture.openStream(StreamConfig.builder().tonePattern().tonePaced(false)
+                     .sampleRate(8_000).channels(1).format(SampleFormat.S16LE)
+                     .packetDuration(java.time.Duration.ofMillis(1))
+                     .initialSegments(4096).maxSegments(4096).name("leaks-100k").build())) {
+            drop(stream, 10_000);
+            awaitLeaks(stream, 10_000);
+            long before = usedHeapAfterGc();
+            drop(stream, 90_000);
+            PoolStats stats = awaitLeaks(stream, 100_000);
+            long after = usedHeapAfterGc();
+            assertEquals(100_000, stats.leaks(), stats.toString());
+            assertEquals(0, stats.inUse(), stats.toString());
+            // what a leaked packet could leave behind (a watch, a list entry) is >= 32 bytes:
+            // 90 000 of them would be >= 2.8 MB
+            assertTrue(after - before < 1_500_000, "heap grew by " + (after - before) + " bytes over 90 000 leaks");
+        }
+    }
+
+    /** Opens a stream and drops it without close(), in a frame of its own. */
+    private static String openAndDrop(AudioCapture capture, String name) throws AudioException {
+        AudioStream stream = capture.openStream(StreamConfig.builder().name(name)
+                .device(StreamConfig.Device.named(PulseServer.SINE_SOURCE)).build());
+        try (AudioPacket p = stream.next()) {
+            assertTrue(p.frames() > 0);
+        }
+        return stream.toString();
+    }
+
+    @Test
+    void anUnclosedStreamIsReclaimedClosedAndCountedAndItsServerStreamEnds(PulseServer server) throws Exception {
+        try (AudioCapture capture = AudioCapture.builder().backend("pulse").server(server.address()).open()) {
+            openAndDrop(capture, "forgotten");
+            assertTrue(server.pactl("list", "short", "source-outputs").lines().anyMatch(l -> !l.isBlank()),
+                    "the dropped stream records on the server");
+            long deadline = System.nanoTime() + GC_PATIENCE_NANOS;
+            while (capture.reclaimedStreams() == 0 && System.nanoTime() - deadline < 0) {
+                System.gc();
+                Thread.sleep(20);
+            }
+            assertEquals(1, capture.reclaimedStreams(), "reclaimed streams");
+            assertEquals(List.of(), capture.openStreams(), "open streams after the reclaim");
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            String outputs = server.pactl("list", "short", "source-outputs");
+            while (!outputs.isBlank() && System.nanoTime() - deadline < 0) {
+                Thread.sleep(20);
+                outputs = server.pactl("list", "short", "source-outputs");
+            }
+            assertEquals("", outputs.strip(), "the server still records for the reclaimed stream");
+        }
+        List<String> warnings = log.text().lines()
+                .filter(l -> l.startsWith("WARNING: stream forgotten (pulse) was garbage-collected without close()"))
+                .toList();
+        assertEquals(1, warnings.size(), "one warning naming the stream: " + log.text());
     }
 }

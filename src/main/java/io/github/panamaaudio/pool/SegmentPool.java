@@ -6,6 +6,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -13,7 +14,7 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
-import org.jctools.queues.atomic.MpmcAtomicArrayQueue;
+import io.github.panamaaudio.internal.ArenaReaper;
 
 /**
  * A bounded pool of equally sized off-heap memory segments; thread-safe: any number of
@@ -22,18 +23,16 @@ import org.jctools.queues.atomic.MpmcAtomicArrayQueue;
  * grown to its working size; a lock is taken only to allocate a new segment, to wait for
  * a release, and by a release that has such a waiter to wake.
  *
- * <p>The free list is JCTools' {@link MpmcAtomicArrayQueue}, not {@code MpmcArrayQueue}:
- * same algorithm, but built on {@code java.util.concurrent.atomic} instead of
- * {@code sun.misc.Unsafe}, whose use prints a deprecation warning on JDK 24+ and fails
- * under {@code --sun-misc-unsafe-memory-access=deny}.
+ * <p>The free list is a lock-free stack ({@link LifoFreeList}): the segment released
+ * last is leased next, so a reader that closes each packet before reading the next one
+ * works in one cache-hot segment instead of rotating through the whole pool.
  *
  * <h2>Ownership</h2>
  * A {@link Slot} (one segment) has exactly one owner at a time: the pool while it is on
  * the free list, otherwise the thread or object that acquired it, until it hands the
  * slot back with {@link #release(Slot)} (or a leak detector does with
- * {@link #reclaimLeaked(Slot)}). Ownership moves through the free list, a JCTools
- * multi-producer multi-consumer queue, whose offer is a release store and whose poll is
- * an acquire load: everything the previous owner wrote into the segment or the slot's
+ * {@link #reclaimLeaked(Slot)}). Ownership moves through the free list, whose push
+ * publishes with a volatile CAS and whose pop reads with a volatile load: everything the previous owner wrote into the segment or the slot's
  * attachment happens-before the next owner's acquire returns.
  *
  * <h2>Memory layout</h2>
@@ -78,7 +77,9 @@ import org.jctools.queues.atomic.MpmcAtomicArrayQueue;
  * access to a segment of this pool throws {@link IllegalStateException}, acquires throw
  * {@code IllegalStateException("pool closed")}, and releases never throw: each still ends its
  * lease once (so {@code inUse} returns to 0 as holders let go) but returns nothing to the
- * free list; a packet closed after its stream is harmless.
+ * free list; a packet closed after its stream is harmless. If a native I/O call is
+ * using one of the segments right then (the arena is "acquired"), the memory is freed
+ * as soon as that call returns, never under it ({@link #isMemoryFreed()} tells when).
  */
 public final class SegmentPool implements AutoCloseable {
 
@@ -102,8 +103,11 @@ public final class SegmentPool implements AutoCloseable {
     private final int maxSegments;
     private final Arena arena;
 
-    /** Free slots. Capacity >= maxSegments, so an offer can never fail. */
-    private final MpmcAtomicArrayQueue<Slot> free;
+    /** Free slots, the last released on top. Holds every index below maxSegments. */
+    private final LifoFreeList free;
+    /** Every slot by index; an element is written once (release store) before the slot is handed out. */
+    private final Slot[] slotsByIndex;
+    private static final VarHandle SLOT_BY_INDEX = MethodHandles.arrayElementVarHandle(Slot[].class);
 
     /**
      * Segments that exist or are being allocated. Reserved by CAS before allocating, so
@@ -120,8 +124,6 @@ public final class SegmentPool implements AutoCloseable {
     private volatile long dynamicAllocations;
     /** Set once under {@link #lifecycleLock}; read anywhere (volatile). */
     private volatile boolean closed;
-    /** Guarded by {@link #lifecycleLock}. */
-    private boolean arenaClosed;
 
     /** Taken only by an acquire that has to wait and by a release that sees a waiter. */
     private final ReentrantLock waitLock = new ReentrantLock();
@@ -139,14 +141,17 @@ public final class SegmentPool implements AutoCloseable {
         this.segmentBytes = segmentBytes;
         this.stride = (segmentBytes + SEGMENT_ALIGNMENT - 1) & -SEGMENT_ALIGNMENT;
         this.maxSegments = maxSegments;
-        this.free = new MpmcAtomicArrayQueue<>(Math.max(2, maxSegments));
+        this.free = new LifoFreeList(maxSegments);
+        this.slotsByIndex = new Slot[maxSegments];
         this.reservedSegments = new AtomicInteger(initialSegments);
         this.arena = Arena.ofShared();
         try {
             if (initialSegments > 0) {
                 MemorySegment slab = arena.allocate(stride * initialSegments, SEGMENT_ALIGNMENT);
-                for (int i = 0; i < initialSegments; i++) {
-                    free.offer(new Slot(this, slab.asSlice(i * stride, segmentBytes), i));
+                for (int i = initialSegments - 1; i >= 0; i--) { // pushed backwards: slot 0 goes out first
+                    Slot slot = new Slot(this, slab.asSlice(i * stride, segmentBytes), i);
+                    SLOT_BY_INDEX.setRelease(slotsByIndex, i, slot);
+                    free.push(slot);
                 }
             }
         } catch (RuntimeException | Error e) {
@@ -159,9 +164,9 @@ public final class SegmentPool implements AutoCloseable {
     /**
      * Creates a pool and allocates its initial segments in one slab.
      *
-     * <p>The free list is an array of {@code maxSegments} (rounded up to a power of two)
-     * references and as many {@code long} sequence numbers, allocated up front on the
-     * heap: about 12 bytes per allowed segment.
+     * <p>The free list is an array of {@code maxSegments} references and as many
+     * {@code int} links, allocated up front on the heap: about 8 to 12 bytes per allowed
+     * segment.
      *
      * @param segmentBytes    usable size of each segment, in bytes, {@code [1, Integer.MAX_VALUE]};
      *                        each occupies this rounded up to a multiple of 64
@@ -192,7 +197,7 @@ public final class SegmentPool implements AutoCloseable {
     /**
      * Leases a slot if one is free or can be allocated, without waiting.
      *
-     * <p>Lock-free: a poll of the free list (acquire load; a CAS on its consumer index),
+     * <p>Lock-free: a pop of the free list (a volatile load and a CAS of its head),
      * a CAS of the slot's state, a striped counter increment. When the free list is
      * empty and fewer than {@code maxSegments} segments exist, reserves one by CAS and
      * allocates it under a lock shared only with {@link #close()}. Allocates nothing on
@@ -207,7 +212,7 @@ public final class SegmentPool implements AutoCloseable {
      */
     public Slot tryAcquire() {
         ensureOpen();
-        Slot slot = free.poll();
+        Slot slot = free.pop();
         if (slot != null) {
             return lease(slot, hits);
         }
@@ -215,7 +220,7 @@ public final class SegmentPool implements AutoCloseable {
             return allocateReservedSegment();
         }
         // At max; a slot may have been released since the first poll.
-        slot = free.poll();
+        slot = free.pop();
         return slot == null ? null : lease(slot, hits);
     }
 
@@ -251,7 +256,7 @@ public final class SegmentPool implements AutoCloseable {
             for (int i = 0; i < SPIN_POLLS; i++) {
                 Thread.onSpinWait();
                 ensureOpen();
-                slot = free.poll();
+                slot = free.pop();
                 if (slot != null) {
                     return lease(slot, misses);
                 }
@@ -269,8 +274,8 @@ public final class SegmentPool implements AutoCloseable {
      * Parks until the free list yields a slot, the time is up, or the pool closes.
      *
      * <p>No lost wake-up: the waiter increments {@link #waiters} (volatile write) before
-     * it polls (volatile read of the producer index), and a release CASes the producer
-     * index (volatile) before it reads {@link #waiters}; in the total order of these
+     * it pops (volatile read of the free list's head), and a release CASes that head
+     * (volatile) before it reads {@link #waiters}; in the total order of these
      * volatile accesses either the poll sees the offered slot or the release sees the
      * waiter, and then signals under {@link #waitLock}, which the waiter holds from its
      * poll until {@link Condition#awaitNanos(long)} releases it.
@@ -283,7 +288,7 @@ public final class SegmentPool implements AutoCloseable {
             try {
                 for (;;) {
                     ensureOpen();
-                    Slot slot = free.poll();
+                    Slot slot = free.pop();
                     if (slot != null) {
                         return slot;
                     }
@@ -310,8 +315,8 @@ public final class SegmentPool implements AutoCloseable {
      * Returns a leased slot to the pool.
      *
      * <p>Lock-free unless an acquire is waiting: a CAS of the slot's state
-     * (LEASED&nbsp;&rarr;&nbsp;FREE, volatile), a striped counter increment, an offer to the
-     * free list (CAS on its producer index, then release stores), a volatile read of the
+     * (LEASED&nbsp;&rarr;&nbsp;FREE, volatile), a striped counter increment, a push onto the
+     * free list (two plain stores, then a CAS of its head), a volatile read of the
      * waiter count; if it is non-zero, signals one waiter under a lock. Everything the
      * caller wrote before this call is visible to the slot's next owner. The caller must
      * not touch the slot or its segment afterwards.
@@ -369,9 +374,7 @@ public final class SegmentPool implements AutoCloseable {
         if (leaked) {
             leaks.increment();
         }
-        if (!free.offer(slot)) {
-            throw new IllegalStateException("free list full: more slots than maxSegments, slot " + slot.index);
-        }
+        free.push(slot);
         if (waiters != 0) {
             signalWaiter();
         }
@@ -406,6 +409,22 @@ public final class SegmentPool implements AutoCloseable {
         long leased = Math.min(hitCount + missCount - released, size);
         return new PoolStats(hitCount, missCount, allocated, size, maxSegments, (int) leased, leakCount,
                 segmentBytes);
+    }
+
+    /**
+     * Returns the slot with this index, e.g. for a leak watch that must not hold the slot
+     * itself. Acquire load; any thread.
+     *
+     * @param index a slot index, {@code [0, currentPoolSize)}
+     * @return the slot
+     * @throws IndexOutOfBoundsException if no slot has that index
+     */
+    public Slot slot(int index) {
+        Slot slot = index >= 0 && index < slotsByIndex.length ? (Slot) SLOT_BY_INDEX.getAcquire(slotsByIndex, index) : null;
+        if (slot == null) {
+            throw new IndexOutOfBoundsException("no slot " + index + " in a pool of " + segmentsCreated);
+        }
+        return slot;
     }
 
     /**
@@ -446,7 +465,8 @@ public final class SegmentPool implements AutoCloseable {
     }
 
     /**
-     * Closes the pool and frees every segment at once; idempotent; any thread.
+     * Closes the pool and frees every segment at once; idempotent; any thread; never
+     * throws.
      *
      * <p>Takes the lock that guards slab allocation, so no acquire is left holding a
      * half-allocated segment: an acquire that was about to allocate throws
@@ -455,19 +475,18 @@ public final class SegmentPool implements AutoCloseable {
      * Waiting acquires are woken and throw. Segments still leased become inaccessible:
      * using one throws {@link IllegalStateException}.
      *
-     * @throws IllegalStateException if a segment of this pool is being accessed by a native
-     *                               call right now, so the arena cannot be closed (see
-     *                               {@link Arena#close()}); the pool stays closed to new
-     *                               acquires and a later {@code close()} tries again
+     * <p>If a native call is using a segment of this pool right now (an I/O call on
+     * {@code segment.asByteBuffer()}, which keeps the arena acquired), the memory cannot
+     * be freed under it: it is freed by a daemon thread as soon as the last such call
+     * returns, never leaked ({@link #isMemoryFreed()}).
      */
     @Override
     public void close() {
         lifecycleLock.lock();
         try {
-            closed = true;
-            if (!arenaClosed) {
-                arena.close();
-                arenaClosed = true;
+            if (!closed) {
+                closed = true;
+                ArenaReaper.close(List.of(arena), null);
             }
         } finally {
             lifecycleLock.unlock();
@@ -478,6 +497,16 @@ public final class SegmentPool implements AutoCloseable {
                 waitLock.unlock();
             }
         }
+    }
+
+    /**
+     * Returns whether the pool's memory has been freed: after {@link #close()}, at once,
+     * or as soon as no native call uses a segment any more. Any thread.
+     *
+     * @return {@code true} once every segment's memory is freed
+     */
+    public boolean isMemoryFreed() {
+        return !arena.scope().isAlive();
     }
 
     @Override
@@ -527,7 +556,9 @@ public final class SegmentPool implements AutoCloseable {
                 throw e;
             }
             int index = segmentsCreated;
-            Slot slot = lease(new Slot(this, slab.asSlice(0, segmentBytes), index), misses);
+            Slot created = new Slot(this, slab.asSlice(0, segmentBytes), index);
+            SLOT_BY_INDEX.setRelease(slotsByIndex, index, created);
+            Slot slot = lease(created, misses);
             dynamicAllocations = dynamicAllocations + 1;
             segmentsCreated = index + 1;
             return slot;

@@ -7,7 +7,7 @@ import io.github.panamaaudio.StreamConfig;
 
 /**
  * Run by {@link WorksWithoutMicrometerTest} in a child JVM whose class path has the
- * library and JCTools only: proves Micrometer is absent, then captures 100 packets.
+ * library only: proves Micrometer is absent, then captures 100 packets.
  * Exit status 0 on success, 2 if Micrometer is visible, 3 if a packet is wrong.
  */
 public final class CaptureWithoutMicrometerMain {

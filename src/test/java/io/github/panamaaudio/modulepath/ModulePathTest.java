@@ -7,13 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.panamaaudio.AudioCapture;
 
-import java.io.File;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -21,7 +19,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The library as a JPMS module: a child JVM with it (and JCTools) on the module
+ * The library as a JPMS module: a child JVM with it (its only module) on the module
  * path captures; with {@code --enable-native-access=io.github.panamaaudio} the JDK
  * has nothing to warn about, and without it the library says, in one line, which
  * flag to pass.
@@ -37,10 +35,6 @@ class ModulePathTest {
 
     private static Run runChild(Path mainDir, String... jvmFlags) throws Exception {
         Path library = Path.of(AudioCapture.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        String jctools = Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
-                .filter(entry -> entry.contains("jctools"))
-                .findFirst()
-                .orElseThrow(() -> new AssertionError("no jctools on the test class path"));
         String mainResource = ModulePathMain.class.getName().replace('.', '/') + ".class";
         Path mainClass = mainDir.resolve(mainResource);
         if (!Files.exists(mainClass)) {
@@ -54,7 +48,7 @@ class ModulePathTest {
                 .orElseGet(() -> Path.of(System.getProperty("java.home"), "bin", "java").toString());
         List<String> command = new ArrayList<>(List.of(java));
         command.addAll(List.of(jvmFlags));
-        command.addAll(List.of("--module-path", library + File.pathSeparator + jctools,
+        command.addAll(List.of("--module-path", library.toString(),
                 "--add-modules", "io.github.panamaaudio", "-cp", mainDir.toString(), ModulePathMain.class.getName()));
         Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
         child.getOutputStream().close();

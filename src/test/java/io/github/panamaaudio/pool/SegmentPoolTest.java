@@ -114,6 +114,81 @@ class SegmentPoolTest {
         }
     }
 
+    @Test
+    void theSegmentReleasedLastIsLeasedFirstSoTheWorkingSetStaysCacheHot() {
+        try (SegmentPool pool = SegmentPool.create(3840, 16, 16)) {
+            Slot a = pool.tryAcquire();
+            Slot b = pool.tryAcquire();
+            Slot c = pool.tryAcquire();
+            pool.release(a);
+            pool.release(c);
+            pool.release(b);
+            assertSame(b, pool.tryAcquire(), "released last");
+            assertSame(c, pool.tryAcquire());
+            assertSame(a, pool.tryAcquire());
+            // one packet at a time: always the same segment, never a rotation through all 16
+            Set<Long> addresses = new java.util.HashSet<>();
+            for (int i = 0; i < 1000; i++) {
+                Slot s = pool.tryAcquire();
+                addresses.add(s.segment().address());
+                pool.release(s);
+            }
+            assertEquals(1, addresses.size(), "segments used by 1000 acquire/release pairs");
+        }
+    }
+
+    @Test
+    void closeWhileANativeCallUsesASegmentFreesTheMemoryWhenTheCallReturns() throws Exception {
+        SegmentPool pool = SegmentPool.create(64, 1, 1);
+        Slot slot = pool.tryAcquire();
+        java.nio.channels.Pipe pipe = java.nio.channels.Pipe.open();
+        // fill the pipe so that the next write blocks, holding the segment's arena
+        pipe.sink().configureBlocking(false);
+        java.nio.ByteBuffer junk = java.nio.ByteBuffer.allocate(1 << 16);
+        while (pipe.sink().write(junk.clear()) > 0) {
+            // until full
+        }
+        pipe.sink().configureBlocking(true);
+        java.util.concurrent.FutureTask<Integer> writer = new java.util.concurrent.FutureTask<>(
+                () -> pipe.sink().write(slot.segment().asByteBuffer()));
+        Thread writerThread = new Thread(writer, "blocked-writer");
+        writerThread.start();
+        awaitBlockedInNativeWrite(writerThread);
+        pool.close(); // must not throw, must not free under the writer
+        assertTrue(pool.isClosed());
+        assertFalse(pool.isMemoryFreed(), "freed while a write was using the segment");
+        java.nio.ByteBuffer drain = java.nio.ByteBuffer.allocate(1 << 16);
+        pipe.source().configureBlocking(false);
+        while (!writer.isDone()) {
+            if (pipe.source().read(drain.clear()) == 0) {
+                Thread.sleep(1);
+            }
+        }
+        assertEquals(64, writer.get());
+        writerThread.join();
+        long until = System.nanoTime() + 5_000_000_000L;
+        while (!pool.isMemoryFreed() && System.nanoTime() < until) {
+            Thread.sleep(5);
+        }
+        assertTrue(pool.isMemoryFreed(), "the memory was not freed after the write returned");
+        pool.release(slot); // after close: ends the lease, harmless
+        pipe.sink().close();
+        pipe.source().close();
+    }
+
+    /** Waits until {@code t} is inside the native write (which holds the segment's arena acquired). */
+    static void awaitBlockedInNativeWrite(Thread t) throws InterruptedException {
+        long until = System.nanoTime() + 5_000_000_000L;
+        while (System.nanoTime() < until) {
+            if (java.util.Arrays.stream(t.getStackTrace()).anyMatch(f -> f.getMethodName().equals("write0"))) {
+                Thread.sleep(20); // inside write0: the arena was acquired before the call
+                return;
+            }
+            Thread.sleep(5);
+        }
+        throw new AssertionError("the writer never blocked in a native write");
+    }
+
     // ---- counting ---------------------------------------------------------------------
 
     @Test
