@@ -389,24 +389,42 @@ final class StreamCore {
         @Override
         public void run() {
             StreamCore core = stream.get();
-            if (core == null || !lease.end()) {
-                return; // the stream is gone (its memory with it), or the packet was closed
+            if (core != null) { // else the stream is gone, its memory with it
+                core.reclaimLeaked(slotIndex, lease);
             }
-            core.release(core.pool.slot(slotIndex), lease, true);
-            Throwable acquiredAt = lease.acquiredAt;
-            if (acquiredAt != null) {
-                lease.acquiredAt = null;
-                String site = acquisitionSite(acquiredAt);
-                if (core.reportedLeakSites.add(site)) {
-                    LOG.log(Level.WARNING, "stream {0}: a packet acquired at {1} was garbage-collected without"
-                            + " close(); its segment was reclaimed. Close every AudioPacket (try-with-resources).",
-                            core.config.name(), site);
-                }
-            } else if (!core.leakWarned) {
-                core.leakWarned = true;
-                LOG.log(Level.WARNING, "stream {0}: a packet was garbage-collected without close(); its segment was"
-                        + " reclaimed. Close every AudioPacket (try-with-resources).", core.config.name());
+        }
+    }
+
+    /**
+     * A packet object with this lease was found unreachable: if the lease is still open
+     * (never closed), ends it, returns the slot and counts and reports a leak. Exactly one
+     * of this and {@link AudioPacket#close()} ends a lease. Any thread (the Cleaner's).
+     *
+     * @return whether it was a leak
+     */
+    boolean reclaimLeaked(int slotIndex, AudioPacket.Lease lease) {
+        if (!lease.end()) {
+            return false; // closed: not a leak
+        }
+        release(pool.slot(slotIndex), lease, true);
+        reportLeak(lease);
+        return true;
+    }
+
+    private void reportLeak(AudioPacket.Lease lease) {
+        Throwable acquiredAt = lease.acquiredAt;
+        if (acquiredAt != null) {
+            lease.acquiredAt = null;
+            String site = acquisitionSite(acquiredAt);
+            if (reportedLeakSites.add(site)) {
+                LOG.log(Level.WARNING, "stream {0}: a packet acquired at {1} was garbage-collected without"
+                        + " close(); its segment was reclaimed. Close every AudioPacket (try-with-resources).",
+                        config.name(), site);
             }
+        } else if (!leakWarned) {
+            leakWarned = true;
+            LOG.log(Level.WARNING, "stream {0}: a packet was garbage-collected without close(); its segment was"
+                    + " reclaimed. Close every AudioPacket (try-with-resources).", config.name());
         }
     }
 
