@@ -19,8 +19,8 @@ import java.util.concurrent.TimeUnit;
  * interrupt is immediate; the tests measure the whole close-vs-blocked-read race
  * under 100 ms), which then throws {@link AudioException.Kind#CLOSED}.
  *
- * <p>Ownership: this object owns the native stream and the pool. {@code close()}
- * always completes: it wakes the reader, waits for it to leave native code, frees
+ * <p>Ownership: this object owns the shim stream and the pool. {@code close()}
+ * always completes: it wakes the reader, waits for it to leave the shim, frees
  * the shim stream, and frees the pool's memory — at once, or, if an I/O call of
  * another thread is still using a packet's segment, as soon as that call returns
  * (never under it, never leaked). A stream that is garbage-collected without

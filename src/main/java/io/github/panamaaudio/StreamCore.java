@@ -171,8 +171,8 @@ final class StreamCore {
     }
 
     /**
-     * One attempt: a slot, then one native read. Unbounded: the native wait is
-     * {@code sliceMillis}. Bounded: both the pool wait and the native wait end by
+     * One attempt: a slot, then one shim read. Unbounded: the shim wait is
+     * {@code sliceMillis}. Bounded: both the pool wait and the shim wait end by
      * {@code deadline}, so the whole call returns within the timeout plus a scheduling
      * delay.
      */

@@ -91,7 +91,7 @@ class OwnershipTest {
             }
             Thread.sleep(5);
         }
-        throw new AssertionError("the writer never blocked in a native write");
+        throw new AssertionError("the writer never blocked in a blocking write");
     }
 
     private static void drain(Pipe pipe, FutureTask<?> until) throws Exception {

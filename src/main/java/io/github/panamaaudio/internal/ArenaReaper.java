@@ -10,7 +10,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Frees shared arenas as soon as no native call uses them any more: the deferred half
+ * Frees shared arenas as soon as no I/O or foreign call uses them any more: the deferred half
  * of every close in this library.
  *
  * <p>{@link Arena#close()} of a shared arena throws {@link IllegalStateException} while
@@ -53,7 +53,7 @@ public final class ArenaReaper {
 
     /**
      * Closes {@code arenas} in list order, then runs {@code then} (may be null). An
-     * arena that is acquired by a native call right now, and every one after it, is
+     * arena that is acquired by an I/O or foreign call right now, and every one after it, is
      * closed later, as soon as it can be; an arena closed already counts as closed.
      *
      * @return {@code true} if everything was done before returning
@@ -84,7 +84,7 @@ public final class ArenaReaper {
             arena.close();
             return true;
         } catch (IllegalStateException e) {
-            return !arena.scope().isAlive(); // closed already; otherwise acquired by a native call
+            return !arena.scope().isAlive(); // closed already; otherwise acquired by an I/O or foreign call
         }
     }
 

@@ -9,7 +9,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
- * One shim stream handle of any backend, with the native memory its calls need:
+ * One shim stream handle of any backend, with the off-heap memory its calls need:
  * the packet info the shim fills on each read and the failure detail of the last
  * failed read.
  *
@@ -80,7 +80,7 @@ public final class NativeStream {
         }
     }
 
-    /** Frees the shim stream and this object's native memory. Exactly once. */
+    /** Frees the shim stream and this object's off-heap memory. Exactly once. */
     public void free() {
         PacShim.pac_stream_close(handle);
         arena.close();

@@ -77,7 +77,7 @@ import io.github.panamaaudio.internal.ArenaReaper;
  * access to a segment of this pool throws {@link IllegalStateException}, acquires throw
  * {@code IllegalStateException("pool closed")}, and releases never throw: each still ends its
  * lease once (so {@code inUse} returns to 0 as holders let go) but returns nothing to the
- * free list; a packet closed after its stream is harmless. If a native I/O call is
+ * free list; a packet closed after its stream is harmless. If a I/O call is
  * using one of the segments right then (the arena is "acquired"), the memory is freed
  * as soon as that call returns, never under it ({@link #isMemoryFreed()} tells when).
  */
@@ -475,7 +475,7 @@ public final class SegmentPool implements AutoCloseable {
      * Waiting acquires are woken and throw. Segments still leased become inaccessible:
      * using one throws {@link IllegalStateException}.
      *
-     * <p>If a native call is using a segment of this pool right now (an I/O call on
+     * <p>If an I/O or foreign call is using a segment of this pool right now (an I/O call on
      * {@code segment.asByteBuffer()}, which keeps the arena acquired), the memory cannot
      * be freed under it: it is freed by a daemon thread as soon as the last such call
      * returns, never leaked ({@link #isMemoryFreed()}).
@@ -501,7 +501,7 @@ public final class SegmentPool implements AutoCloseable {
 
     /**
      * Returns whether the pool's memory has been freed: after {@link #close()}, at once,
-     * or as soon as no native call uses a segment any more. Any thread.
+     * or as soon as no I/O or foreign call uses a segment any more. Any thread.
      *
      * @return {@code true} once every segment's memory is freed
      */

@@ -176,7 +176,7 @@ class SegmentPoolTest {
         pipe.source().close();
     }
 
-    /** Waits until {@code t} is inside the native write (which holds the segment's arena acquired). */
+    /** Waits until {@code t} is inside the blocking write (which holds the segment's arena acquired). */
     static void awaitBlockedInNativeWrite(Thread t) throws InterruptedException {
         long until = System.nanoTime() + 5_000_000_000L;
         while (System.nanoTime() < until) {
@@ -186,7 +186,7 @@ class SegmentPoolTest {
             }
             Thread.sleep(5);
         }
-        throw new AssertionError("the writer never blocked in a native write");
+        throw new AssertionError("the writer never blocked in a blocking write");
     }
 
     // ---- counting ---------------------------------------------------------------------
