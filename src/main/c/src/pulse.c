@@ -313,7 +313,7 @@ static void on_source_list(pa_context *ctx, const pa_source_info *i, int eol, vo
     pthread_mutex_unlock(&c->mu);
 }
 
-int32_t pac_pulse_probe(const char *server, int32_t timeout_ms) {
+static int32_t pulse_probe(const char *server, int32_t timeout_ms) {
     int32_t rc = ensure_loaded();
     if (rc != PAC_OK) return rc;
     struct timespec deadline;
@@ -327,8 +327,8 @@ int32_t pac_pulse_probe(const char *server, int32_t timeout_ms) {
     return rc;
 }
 
-int32_t pac_pulse_list_sources(const char *server, uint8_t *buf, int64_t capacity, int64_t *used,
-                               int32_t *count, int32_t timeout_ms) {
+static int32_t pulse_list_sources(const char *server, uint8_t *buf, int64_t capacity, int64_t *used,
+                                  int32_t *count, int32_t timeout_ms) {
     if (used == NULL || count == NULL || capacity < 0 || (buf == NULL && capacity > 0))
         return pac_fail(PAC_E_INVALID_ARGUMENT, "pac_pulse_list_sources: bad buffer arguments");
     *used = 0;
@@ -383,7 +383,7 @@ typedef struct pulse_stream {
     size_t frag_len;
     size_t frag_off;
     int frag_held;
-    int64_t position;            /* written by the reader with atomic stores (stats) */
+    int64_t position;            /* frames delivered                               */
     int64_t last_ts;
     int anchored;
     int64_t anchor_ts;           /* timestamp of frame anchor_pos                  */
@@ -393,9 +393,9 @@ typedef struct pulse_stream {
     int64_t max_bytes;           /* the queue's maxlength                          */
     int64_t full_margin;         /* room below which the queue counts as full      */
     int64_t gap_at;              /* stream byte where dropped audio was, -1 none   */
-    /* for stats: overruns atomic; latency_us guarded by the mainloop lock */
-    int64_t overruns;
-    int64_t latency_us;
+    /* for stats: guarded by the mainloop lock */
+    int64_t latency_ns;
+    int latency_known;
 } pulse_stream;
 
 /* Returns a fragment the reader still holds from pa_stream_peek. Called with the
@@ -526,7 +526,7 @@ static int32_t try_copy_packet(pulse_stream *ps, uint8_t *dst, uint32_t *flags, 
  * threshold (dropped audio, a stalled source) moves the anchor at once.
  * Timestamps never go backwards. */
 static int64_t timestamp(pulse_stream *ps, int64_t latency_ns) {
-    int64_t now = pac_monotonic_ns();
+    int64_t now = pac_now_ns();
     int64_t measured = latency_ns >= 0 ? now - latency_ns - ps->packet_ns : now - ps->packet_ns;
     int64_t ts;
     if (!ps->anchored) {
@@ -582,7 +582,6 @@ static int32_t pulse_read(pac_stream *s, uint8_t *dst, int64_t capacity, int32_t
         }
         if (got == 1) {
             int64_t ts = timestamp(ps, latency_ns);
-            if (flags & PAC_FLAG_DISCONTINUITY) __atomic_add_fetch(&ps->overruns, 1, __ATOMIC_RELAXED);
             if (pac_all_zero(dst, s->packet_bytes)) flags |= PAC_FLAG_SILENT;
             info->bytes = s->packet_bytes;
             info->frames = s->packet_frames;
@@ -590,7 +589,7 @@ static int32_t pulse_read(pac_stream *s, uint8_t *dst, int64_t capacity, int32_t
             info->position = ps->position;
             info->flags = flags;
             info->reserved = 0;
-            __atomic_store_n(&ps->position, ps->position + s->packet_frames, __ATOMIC_RELAXED);
+            ps->position += s->packet_frames;
             return PAC_OK;
         }
         /* not a whole packet yet: wait for the read callback, a failure, an
@@ -615,12 +614,14 @@ static int32_t pulse_stats(pac_stream *s, pac_stream_stats *stats) {
     pa_usec_t usec = 0;
     int negative = 0;
     pa.pa_threaded_mainloop_lock(ps->conn.ml);
-    if (pa.pa_stream_get_latency(ps->st, &usec, &negative) == 0)
-        ps->latency_us = negative ? -(int64_t)usec : (int64_t)usec;
-    stats->latency_us = ps->latency_us;
+    if (pa.pa_stream_get_latency(ps->st, &usec, &negative) == 0) {
+        ps->latency_ns = (negative ? -1 : 1) * (int64_t)usec * 1000;
+        ps->latency_known = 1;
+    }
+    stats->latency_ns = ps->latency_ns;
+    stats->latency_known = ps->latency_known;
+    stats->reserved = 0;
     pa.pa_threaded_mainloop_unlock(ps->conn.ml);
-    stats->overruns = __atomic_load_n(&ps->overruns, __ATOMIC_RELAXED);
-    stats->frames = __atomic_load_n(&ps->position, __ATOMIC_RELAXED);
     return PAC_OK;
 }
 
@@ -674,11 +675,11 @@ static pa_sample_format_t to_pa_format(int32_t f) {
     }
 }
 
-int32_t pac_pulse_open(const char *server, int32_t device_kind, const char *device_name,
-                       int32_t format, int32_t rate, int32_t channels,
-                       int32_t packet_frames, int32_t buffer_ms,
-                       const char *app_name, const char *stream_name,
-                       int32_t timeout_ms, pac_stream **out) {
+static int32_t pulse_open(const char *server, int32_t device_kind, const char *device_name,
+                          int32_t format, int32_t rate, int32_t channels,
+                          int32_t packet_frames, int32_t buffer_ms,
+                          const char *app_name, const char *stream_name,
+                          int32_t timeout_ms, pac_stream **out) {
     if (out == NULL) return pac_fail(PAC_E_INVALID_ARGUMENT, "out is NULL");
     *out = NULL;
     if (device_kind < PAC_DEVICE_DEFAULT_SOURCE || device_kind > PAC_DEVICE_BY_NAME)
@@ -696,7 +697,6 @@ int32_t pac_pulse_open(const char *server, int32_t device_kind, const char *devi
     if (rc != PAC_OK) { free(ps); return rc; }
     ps->packet_ns = (int64_t)((__int128)packet_frames * 1000000000 / rate);
     ps->gap_threshold_ns = ps->packet_ns * 4 > 250000000 ? ps->packet_ns * 4 : 250000000;
-    ps->latency_us = -1;
     ps->st_state = PA_STREAM_UNCONNECTED;
     pconn *c = &ps->conn;
     conn_init_sync(c);
@@ -796,4 +796,27 @@ int32_t pac_pulse_open(const char *server, int32_t device_kind, const char *devi
     }
     *out = &ps->base;
     return PAC_OK;
+}
+
+/* ---- exported: each copies its call's failure detail into *err ----------- */
+
+int32_t pac_pulse_probe(const char *server, int32_t timeout_ms, pac_error *err) {
+    pac_call_begin();
+    return pac_call_end(pulse_probe(server, timeout_ms), err);
+}
+
+int32_t pac_pulse_list_sources(const char *server, uint8_t *buf, int64_t capacity, int64_t *used,
+                               int32_t *count, int32_t timeout_ms, pac_error *err) {
+    pac_call_begin();
+    return pac_call_end(pulse_list_sources(server, buf, capacity, used, count, timeout_ms), err);
+}
+
+int32_t pac_pulse_open(const char *server, int32_t device_kind, const char *device_name,
+                       int32_t format, int32_t rate, int32_t channels,
+                       int32_t packet_frames, int32_t buffer_ms,
+                       const char *app_name, const char *stream_name,
+                       int32_t timeout_ms, pac_stream **out, pac_error *err) {
+    pac_call_begin();
+    return pac_call_end(pulse_open(server, device_kind, device_name, format, rate, channels, packet_frames,
+                                   buffer_ms, app_name, stream_name, timeout_ms, out), err);
 }
