@@ -5,7 +5,11 @@
  * integer types and plain structs of them, so the generated bindings are the same
  * on every platform. Every function returns an int32_t status (PAC_OK or a
  * negative PAC_E_* kind) unless documented otherwise; pac_strerror() describes a
- * kind and pac_last_error_detail() the calling thread's last failure in words.
+ * kind. Every fallible function takes a last parameter `pac_error *err` (NULL
+ * allowed): before it returns, it writes its status and, on failure, the detail
+ * in words into *err. The detail travels with the call, never through state a
+ * caller would read later on its thread (a Java virtual thread may resume on
+ * another OS thread between two calls).
  *
  * Lifecycle of a stream (every backend follows it):
  *
@@ -92,28 +96,31 @@ typedef struct pac_packet_info {
     uint32_t reserved;
 } pac_packet_info;
 
-/* Counters of a stream, read by any thread (values are monotonic snapshots). */
+/* What a stream reports to any thread, concurrently with its reader. */
 typedef struct pac_stream_stats {
-    int64_t overruns;        /* discontinuities seen (overruns and holes)      */
-    int64_t latency_us;      /* last latency the server reported, -1 if none   */
-    int64_t frames;          /* frames delivered                               */
+    int64_t latency_ns;      /* latency the server reported last, signed: a monitor
+                                source reports a negative one (its data reaches the
+                                reader before it reaches the output device)      */
+    int32_t latency_known;   /* 1 when latency_ns holds a report, 0 when none yet */
+    int32_t reserved;
 } pac_stream_stats;
+
+/* The outcome of one fallible call, filled before the call returns. */
+#define PAC_ERROR_DETAIL_CAPACITY 504
+typedef struct pac_error {
+    int32_t status;          /* the call's return value                          */
+    int32_t detail_len;      /* bytes of detail, without the NUL; 0 on success   */
+    uint8_t detail[PAC_ERROR_DETAIL_CAPACITY]; /* UTF-8, NUL-terminated, truncated */
+} pac_error;
 
 /* ---- common ------------------------------------------------------------- */
 
 /* ABI version of this header; Java refuses a shim whose version differs. */
-#define PAC_ABI_VERSION 1
+#define PAC_ABI_VERSION 2
 PAC_API int32_t pac_abi_version(void);
 
 /* A static, never-freed description of a status code. */
 PAC_API const char *pac_strerror(int32_t status);
-
-/* Copies the calling thread's last failure detail (NUL-terminated, truncated to
- * capacity) into buf; returns its full length in bytes without the NUL. */
-PAC_API int32_t pac_last_error_detail(uint8_t *buf, int64_t capacity);
-
-/* CLOCK_MONOTONIC now, in nanoseconds (the clock of System.nanoTime on Linux). */
-PAC_API int64_t pac_monotonic_ns(void);
 
 /* ---- pulse backend (PulseAudio, or PipeWire's pulse server) ------------- */
 
@@ -121,7 +128,7 @@ PAC_API int64_t pac_monotonic_ns(void);
  * libpulse's own choice (PULSE_SERVER, then the user's runtime directory). */
 
 /* PAC_OK when libpulse could be opened and a server answers within timeout_ms. */
-PAC_API int32_t pac_pulse_probe(const char *server, int32_t timeout_ms);
+PAC_API int32_t pac_pulse_probe(const char *server, int32_t timeout_ms, pac_error *err);
 
 /* Lists the capture sources into buf as records, each:
  *   uint32 flags (PAC_SOURCE_*), uint32 rate, uint32 channels,
@@ -130,7 +137,7 @@ PAC_API int32_t pac_pulse_probe(const char *server, int32_t timeout_ms);
  * *used receives the bytes written, or the bytes needed with
  * PAC_E_BUFFER_TOO_SMALL; *count the number of records. */
 PAC_API int32_t pac_pulse_list_sources(const char *server, uint8_t *buf, int64_t capacity, int64_t *used,
-                                int32_t *count, int32_t timeout_ms);
+                                int32_t *count, int32_t timeout_ms, pac_error *err);
 
 /* Opens a record stream. device_kind is a PAC_DEVICE_*; device_name (UTF-8,
  * NUL-terminated) is read only with PAC_DEVICE_BY_NAME. buffer_ms bounds what the
@@ -140,7 +147,7 @@ PAC_API int32_t pac_pulse_open(const char *server, int32_t device_kind, const ch
                        int32_t format, int32_t rate, int32_t channels,
                        int32_t packet_frames, int32_t buffer_ms,
                        const char *app_name, const char *stream_name,
-                       int32_t timeout_ms, pac_stream **out);
+                       int32_t timeout_ms, pac_stream **out, pac_error *err);
 
 /* ---- tone backend (synthetic, needs nothing) ---------------------------- */
 
@@ -148,19 +155,19 @@ PAC_API int32_t pac_pulse_open(const char *server, int32_t device_kind, const ch
  * the reader asks. frequency_millihz and amplitude_ppm apply to PAC_TONE_SINE. */
 PAC_API int32_t pac_tone_open(int32_t mode, int32_t format, int32_t rate, int32_t channels,
                       int32_t packet_frames, int32_t frequency_millihz,
-                      int32_t amplitude_ppm, int32_t paced, pac_stream **out);
+                      int32_t amplitude_ppm, int32_t paced, pac_stream **out, pac_error *err);
 
 /* ---- any stream --------------------------------------------------------- */
 
 PAC_API int32_t pac_stream_read(pac_stream *stream, uint8_t *dst, int64_t capacity,
-                        int32_t timeout_ms, pac_packet_info *info);
-PAC_API int32_t pac_stream_stats_get(pac_stream *stream, pac_stream_stats *stats);
-PAC_API int32_t pac_stream_interrupt(pac_stream *stream);
+                        int32_t timeout_ms, pac_packet_info *info, pac_error *err);
+PAC_API int32_t pac_stream_stats_get(pac_stream *stream, pac_stream_stats *stats, pac_error *err);
+PAC_API int32_t pac_stream_interrupt(pac_stream *stream, pac_error *err);
 PAC_API void    pac_stream_close(pac_stream *stream);
 
 /* The benchmark floor: one memcpy of n bytes of the tone pattern (stream offset
  * `offset`) into dst, nothing else. Returns PAC_OK. */
-PAC_API int32_t pac_pattern_fill(uint8_t *dst, int64_t n, int64_t offset);
+PAC_API int32_t pac_pattern_fill(uint8_t *dst, int64_t n, int64_t offset, pac_error *err);
 
 #ifdef __cplusplus
 }

@@ -1,4 +1,5 @@
-/* Status descriptions, per-thread error detail, validation and the test pattern. */
+/* Status descriptions, failure details, validation, the test pattern and the
+ * exported stream functions. */
 #include "internal.h"
 
 #include <stdarg.h>
@@ -6,7 +7,8 @@
 #include <string.h>
 #include <time.h>
 
-static _Thread_local char last_detail[512];
+/* The detail of the current call's failure; see pac_call_begin in internal.h. */
+static _Thread_local char call_detail[PAC_ERROR_DETAIL_CAPACITY];
 
 int32_t pac_abi_version(void) { return PAC_ABI_VERSION; }
 
@@ -31,22 +33,30 @@ const char *pac_strerror(int32_t status) {
 int32_t pac_fail(int32_t status, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(last_detail, sizeof last_detail, fmt, ap);
+    vsnprintf(call_detail, sizeof call_detail, fmt, ap);
     va_end(ap);
     return status;
 }
 
-int32_t pac_last_error_detail(uint8_t *buf, int64_t capacity) {
-    size_t len = strlen(last_detail);
-    if (buf != NULL && capacity > 0) {
-        size_t n = len < (size_t)(capacity - 1) ? len : (size_t)(capacity - 1);
-        memcpy(buf, last_detail, n);
-        buf[n] = 0;
+void pac_call_begin(void) { call_detail[0] = 0; }
+
+int32_t pac_call_end(int32_t status, pac_error *err) {
+    if (err == NULL) return status;
+    err->status = status;
+    if (status >= 0) {
+        err->detail_len = 0;
+        err->detail[0] = 0;
+        return status;
     }
-    return (int32_t)len;
+    const char *text = call_detail[0] != 0 ? call_detail : pac_strerror(status);
+    size_t n = strnlen(text, sizeof err->detail - 1);
+    memcpy(err->detail, text, n);
+    err->detail[n] = 0;
+    err->detail_len = (int32_t)n;
+    return status;
 }
 
-int64_t pac_monotonic_ns(void) {
+int64_t pac_now_ns(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
@@ -121,34 +131,41 @@ void pac_pattern_copy(uint8_t *dst, int64_t n, int64_t offset) {
     }
 }
 
-int32_t pac_pattern_fill(uint8_t *dst, int64_t n, int64_t offset) {
+int32_t pac_pattern_fill(uint8_t *dst, int64_t n, int64_t offset, pac_error *err) {
+    pac_call_begin();
     if (dst == NULL || n < 0 || offset < 0)
-        return pac_fail(PAC_E_INVALID_ARGUMENT, "pac_pattern_fill: dst NULL or n/offset negative");
+        return pac_call_end(pac_fail(PAC_E_INVALID_ARGUMENT, "pac_pattern_fill: dst NULL or n/offset negative"), err);
     pac_pattern_copy(dst, n, offset);
-    return PAC_OK;
+    return pac_call_end(PAC_OK, err);
 }
 
 /* ---- dispatch ----------------------------------------------------------- */
 
 int32_t pac_stream_read(pac_stream *s, uint8_t *dst, int64_t capacity,
-                        int32_t timeout_ms, pac_packet_info *info) {
+                        int32_t timeout_ms, pac_packet_info *info, pac_error *err) {
+    pac_call_begin();
+    int32_t rc;
     if (s == NULL || dst == NULL || info == NULL)
-        return pac_fail(PAC_E_INVALID_ARGUMENT, "pac_stream_read: NULL stream, dst or info");
-    if (capacity < s->packet_bytes)
-        return pac_fail(PAC_E_BUFFER_TOO_SMALL, "capacity %lld below one packet (%lld bytes)",
-                        (long long)capacity, (long long)s->packet_bytes);
-    return s->ops->read(s, dst, capacity, timeout_ms, info);
+        rc = pac_fail(PAC_E_INVALID_ARGUMENT, "pac_stream_read: NULL stream, dst or info");
+    else if (capacity < s->packet_bytes)
+        rc = pac_fail(PAC_E_BUFFER_TOO_SMALL, "capacity %lld below one packet (%lld bytes)",
+                      (long long)capacity, (long long)s->packet_bytes);
+    else
+        rc = s->ops->read(s, dst, capacity, timeout_ms, info);
+    return pac_call_end(rc, err);
 }
 
-int32_t pac_stream_stats_get(pac_stream *s, pac_stream_stats *stats) {
+int32_t pac_stream_stats_get(pac_stream *s, pac_stream_stats *stats, pac_error *err) {
+    pac_call_begin();
     if (s == NULL || stats == NULL)
-        return pac_fail(PAC_E_INVALID_ARGUMENT, "pac_stream_stats_get: NULL argument");
-    return s->ops->stats(s, stats);
+        return pac_call_end(pac_fail(PAC_E_INVALID_ARGUMENT, "pac_stream_stats_get: NULL argument"), err);
+    return pac_call_end(s->ops->stats(s, stats), err);
 }
 
-int32_t pac_stream_interrupt(pac_stream *s) {
-    if (s == NULL) return pac_fail(PAC_E_INVALID_ARGUMENT, "pac_stream_interrupt: NULL stream");
-    return s->ops->interrupt(s);
+int32_t pac_stream_interrupt(pac_stream *s, pac_error *err) {
+    pac_call_begin();
+    if (s == NULL) return pac_call_end(pac_fail(PAC_E_INVALID_ARGUMENT, "pac_stream_interrupt: NULL stream"), err);
+    return pac_call_end(s->ops->interrupt(s), err);
 }
 
 void pac_stream_close(pac_stream *s) {

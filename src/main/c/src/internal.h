@@ -12,7 +12,7 @@
 typedef struct pac_stream_ops {
     int32_t (*read)(pac_stream *s, uint8_t *dst, int64_t capacity,
                     int32_t timeout_ms, pac_packet_info *info);
-    int32_t (*stats)(pac_stream *s, pac_stream_stats *stats);
+    int32_t (*stats)(pac_stream *s, pac_stream_stats *stats);  /* any thread */
     int32_t (*interrupt)(pac_stream *s);
     void    (*close)(pac_stream *s);
 } pac_stream_ops;
@@ -27,8 +27,19 @@ struct pac_stream {
     int64_t packet_bytes;
 };
 
-/* Records a failure detail for the calling thread; returns status. */
+/* Failure details. Inside the shim, code that fails calls pac_fail, which records
+ * the detail in a buffer of the calling OS thread. Every exported function is a
+ * wrapper that clears that buffer on entry (pac_call_begin) and copies it into
+ * the caller's pac_error before it returns (pac_call_end): the buffer is only
+ * ever read within the call that wrote it, on the thread that wrote it, so a
+ * caller that moves between OS threads between calls (a Java virtual thread)
+ * always gets its own call's detail. Never read it anywhere else. */
 int32_t pac_fail(int32_t status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void    pac_call_begin(void);
+int32_t pac_call_end(int32_t status, pac_error *err);
+
+/* CLOCK_MONOTONIC now, in nanoseconds (the clock of System.nanoTime on Linux). */
+int64_t pac_now_ns(void);
 
 int32_t pac_bytes_per_sample(int32_t format);
 

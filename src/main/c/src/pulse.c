@@ -1,25 +1,39 @@
-/* The pulse backend: PulseAudio's asynchronous API (pa_threaded_mainloop +
- * pa_stream), which PipeWire's pulse server also speaks.
+/* The pulse backend: PulseAudio's asynchronous API (pa_mainloop + pa_stream),
+ * which PipeWire's pulse server also speaks.
  *
  * libpulse.so.0 is opened with dlopen on first use and every function we call is
  * resolved into one table, so the shim loads where libpulse is absent and answers
  * PAC_E_BACKEND_UNAVAILABLE there.
  *
- * Threads: each stream owns one connection (mainloop thread + context + stream).
- * libpulse callbacks run on the mainloop thread with the mainloop lock held; they
- * only record state under `mu` and signal `cv`. The reader never waits on the
- * mainloop lock for data: it waits on `cv` with a CLOCK_MONOTONIC deadline, so a
- * read has a timeout and pac_stream_interrupt can wake it.
+ * Threads: none of our own, and none of libpulse's. Every connection (a probe, a
+ * source listing, a record stream) is a plain pa_mainloop + pa_context that the
+ * calling thread iterates itself (prepare / poll / dispatch) until what it waits
+ * for has happened or its deadline has passed; libpulse's callbacks run on that
+ * thread, inside dispatch. A record stream's connection is driven by its reader
+ * inside pac_stream_read, so a packet costs one wake-up of the reading thread
+ * (the server's message arriving on the socket), as it does for parec.
+ *
+ * A stream's `lock` serializes every libpulse call on its connection. The thread
+ * iterating the loop (the opener, then the reader) holds it all the time except
+ * while blocked in poll (pa_mainloop_set_poll_func releases it around poll, as
+ * pa_threaded_mainloop does), so pac_stream_stats_get from another thread waits
+ * at most for one dispatch, never for the reader's timeout. pac_stream_interrupt
+ * takes no lock: it sets a sticky flag and pa_mainloop_wakeup()s the loop (a
+ * write to the loop's wake-up pipe, which libpulse provides for other threads),
+ * so a reader blocked in poll returns at once.
  *
  * Copy: pa_stream_peek hands out the server's fragment in place; pac_stream_read
  * copies from it straight into the caller's segment (one memcpy per fragment
  * piece) and drops the fragment once consumed. A read starts copying only when a
- * whole packet is readable, so a timeout never consumes anything.
+ * whole packet is readable, so a timeout never consumes anything. Whole packets
+ * already readable are returned without polling again.
  */
 #include "internal.h"
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,16 +44,15 @@
 /* ---- the function table --------------------------------------------------- */
 
 #define PAC_PULSE_FUNCTIONS(X) \
-    X(pa_threaded_mainloop_new) X(pa_threaded_mainloop_free) X(pa_threaded_mainloop_start) \
-    X(pa_threaded_mainloop_stop) X(pa_threaded_mainloop_lock) X(pa_threaded_mainloop_unlock) \
-    X(pa_threaded_mainloop_get_api) \
+    X(pa_mainloop_new) X(pa_mainloop_free) X(pa_mainloop_get_api) X(pa_mainloop_prepare) \
+    X(pa_mainloop_poll) X(pa_mainloop_dispatch) X(pa_mainloop_wakeup) X(pa_mainloop_set_poll_func) \
     X(pa_context_new) X(pa_context_unref) X(pa_context_connect) X(pa_context_disconnect) \
     X(pa_context_get_state) X(pa_context_set_state_callback) X(pa_context_errno) \
     X(pa_context_get_server_info) X(pa_context_get_source_info_list) \
     X(pa_context_get_source_info_by_name) X(pa_context_get_sink_info_by_name) \
     X(pa_operation_unref) X(pa_operation_cancel) \
     X(pa_stream_new) X(pa_stream_unref) X(pa_stream_connect_record) X(pa_stream_disconnect) \
-    X(pa_stream_get_state) X(pa_stream_set_state_callback) X(pa_stream_set_read_callback) \
+    X(pa_stream_get_state) X(pa_stream_set_state_callback) \
     X(pa_stream_peek) X(pa_stream_drop) X(pa_stream_readable_size) X(pa_stream_get_latency) \
     X(pa_channel_map_init_extend) X(pa_strerror)
 
@@ -77,18 +90,15 @@ static int32_t ensure_loaded(void) {
     return PAC_OK;
 }
 
-/* ---- one connection ------------------------------------------------------ */
+/* ---- one connection, iterated by the thread that waits on it -------------- */
 
 typedef struct pconn {
-    pa_threaded_mainloop *ml;
+    pa_mainloop *ml;
     pa_context *ctx;
-    int stopped;                  /* the mainloop thread has been stopped       */
-    pthread_mutex_t mu;           /* guards everything below; callbacks take it */
-    pthread_cond_t cv;
+    /* written by callbacks, which run inside conn_iterate on the iterating thread */
     pa_context_state_t ctx_state;
-    int op_done;                  /* set by operation callbacks                 */
+    int op_done;
     int op_failed;
-    /* results of the server-info / sink-info operations */
     char default_sink[256];
     char default_source[256];
     char monitor_name[256];
@@ -99,31 +109,30 @@ typedef struct pconn {
     int32_t list_count;
 } pconn;
 
-static void conn_signal(pconn *c) { pthread_cond_broadcast(&c->cv); }
-
 static void on_context_state(pa_context *ctx, void *userdata) {
     pconn *c = userdata;
-    pthread_mutex_lock(&c->mu);
     c->ctx_state = pa.pa_context_get_state(ctx);
-    conn_signal(c);
-    pthread_mutex_unlock(&c->mu);
 }
 
-static void conn_init_sync(pconn *c) {
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&c->cv, &ca);
-    pthread_condattr_destroy(&ca);
-    pthread_mutex_init(&c->mu, NULL);
-    c->ctx_state = PA_CONTEXT_UNCONNECTED;
+static int ctx_dead(const pconn *c) {
+    return c->ctx_state == PA_CONTEXT_FAILED || c->ctx_state == PA_CONTEXT_TERMINATED;
 }
 
-/* Stops the mainloop thread and frees the context and the loop. The stream, if
- * any, must already be released. */
+/* One prepare / poll / dispatch: blocks until something happens on the
+ * connection, a libpulse timer is due, the loop is woken up, or deadline_ns
+ * (CLOCK_MONOTONIC) passes; dispatches whatever happened. */
+static int32_t conn_iterate(pconn *c, int64_t deadline_ns) {
+    int64_t remaining_us = (deadline_ns - pac_now_ns()) / 1000;
+    if (remaining_us < 0) remaining_us = 0;
+    if (remaining_us > INT_MAX) remaining_us = INT_MAX;
+    if (pa.pa_mainloop_prepare(c->ml, (int)remaining_us) < 0 || pa.pa_mainloop_poll(c->ml) < 0 ||
+        pa.pa_mainloop_dispatch(c->ml) < 0)
+        return pac_fail(PAC_E_INTERNAL, "the libpulse main loop failed");
+    return PAC_OK;
+}
+
+/* Frees the context and the loop; any stream must already be released. */
 static void conn_release(pconn *c) {
-    if (c->ml != NULL && !c->stopped) pa.pa_threaded_mainloop_stop(c->ml);
-    c->stopped = 1;
     if (c->ctx != NULL) {
         pa.pa_context_set_state_callback(c->ctx, NULL, NULL);
         pa.pa_context_disconnect(c->ctx);
@@ -131,88 +140,70 @@ static void conn_release(pconn *c) {
         c->ctx = NULL;
     }
     if (c->ml != NULL) {
-        pa.pa_threaded_mainloop_free(c->ml);
+        pa.pa_mainloop_free(c->ml);
         c->ml = NULL;
     }
 }
 
-static void conn_destroy_sync(pconn *c) {
-    pthread_cond_destroy(&c->cv);
-    pthread_mutex_destroy(&c->mu);
-}
-
-/* Connects; on failure everything is released again. */
-static int32_t conn_open(pconn *c, const char *server, const char *app_name,
-                         const struct timespec *deadline) {
-    c->ml = pa.pa_threaded_mainloop_new();
-    if (c->ml == NULL) return pac_fail(PAC_E_NO_MEMORY, "pa_threaded_mainloop_new failed");
-    c->ctx = pa.pa_context_new(pa.pa_threaded_mainloop_get_api(c->ml),
-                               app_name ? app_name : "panama-audio-capture");
+/* Creates the loop and the context; the caller may install a poll function
+ * before conn_connect. */
+static int32_t conn_new(pconn *c, const char *app_name) {
+    c->ctx_state = PA_CONTEXT_UNCONNECTED;
+    c->ml = pa.pa_mainloop_new();
+    if (c->ml == NULL) return pac_fail(PAC_E_NO_MEMORY, "pa_mainloop_new failed");
+    c->ctx = pa.pa_context_new(pa.pa_mainloop_get_api(c->ml), app_name ? app_name : "panama-audio-capture");
     if (c->ctx == NULL) { conn_release(c); return pac_fail(PAC_E_NO_MEMORY, "pa_context_new failed"); }
     pa.pa_context_set_state_callback(c->ctx, on_context_state, c);
-    if (pa.pa_threaded_mainloop_start(c->ml) < 0) {
-        conn_release(c);
-        return pac_fail(PAC_E_INTERNAL, "pa_threaded_mainloop_start failed");
-    }
-    pa.pa_threaded_mainloop_lock(c->ml);
-    int rc = pa.pa_context_connect(c->ctx, (server && *server) ? server : NULL,
-                                   PA_CONTEXT_NOAUTOSPAWN, NULL);
-    int err = rc < 0 ? pa.pa_context_errno(c->ctx) : 0;
-    pa.pa_threaded_mainloop_unlock(c->ml);
-    if (rc < 0) {
+    return PAC_OK;
+}
+
+/* Connects, iterating until the context is ready; on failure everything is
+ * released again. */
+static int32_t conn_connect(pconn *c, const char *server, int64_t deadline_ns) {
+    if (pa.pa_context_connect(c->ctx, (server && *server) ? server : NULL, PA_CONTEXT_NOAUTOSPAWN, NULL) < 0) {
+        int err = pa.pa_context_errno(c->ctx);
         conn_release(c);
         return pac_fail(PAC_E_BACKEND_UNAVAILABLE, "cannot connect to the PulseAudio server%s%s: %s",
                         server ? " " : "", server ? server : "", pa.pa_strerror(err));
     }
-    int32_t status = PAC_OK;
-    pthread_mutex_lock(&c->mu);
-    for (;;) {
-        if (c->ctx_state == PA_CONTEXT_READY) break;
-        if (c->ctx_state == PA_CONTEXT_FAILED || c->ctx_state == PA_CONTEXT_TERMINATED) {
-            status = PAC_E_BACKEND_UNAVAILABLE;
+    int32_t rc = PAC_OK;
+    while (c->ctx_state != PA_CONTEXT_READY) {
+        if (ctx_dead(c)) {
+            int err = pa.pa_context_errno(c->ctx);
+            rc = pac_fail(PAC_E_BACKEND_UNAVAILABLE, "cannot connect to the PulseAudio server%s%s: %s",
+                          server ? " " : "", server ? server : "", pa.pa_strerror(err));
             break;
         }
-        if (pthread_cond_timedwait(&c->cv, &c->mu, deadline) == ETIMEDOUT) {
-            status = PAC_E_TIMEOUT;
+        if (pac_now_ns() >= deadline_ns) {
+            rc = pac_fail(PAC_E_BACKEND_UNAVAILABLE, "the PulseAudio server did not answer in time");
             break;
         }
+        rc = conn_iterate(c, deadline_ns);
+        if (rc != PAC_OK) break;
     }
-    pthread_mutex_unlock(&c->mu);
-    if (status != PAC_OK) {
-        int e = 0;
-        pa.pa_threaded_mainloop_lock(c->ml);
-        e = pa.pa_context_errno(c->ctx);
-        pa.pa_threaded_mainloop_unlock(c->ml);
-        conn_release(c);
-        if (status == PAC_E_TIMEOUT)
-            return pac_fail(PAC_E_BACKEND_UNAVAILABLE, "the PulseAudio server did not answer in time");
-        return pac_fail(PAC_E_BACKEND_UNAVAILABLE, "cannot connect to the PulseAudio server%s%s: %s",
-                        server ? " " : "", server ? server : "", pa.pa_strerror(e));
-    }
-    return PAC_OK;
+    if (rc != PAC_OK) conn_release(c);
+    return rc;
 }
 
-/* Waits for an operation started under the mainloop lock (which the caller has
- * released). Cancels it on timeout or connection loss, so no callback runs later. */
-static int32_t conn_wait_op(pconn *c, pa_operation *op, const struct timespec *deadline) {
+/* Iterates until an operation completes. Cancels it on timeout or connection
+ * loss, so no callback runs later. */
+static int32_t conn_wait_op(pconn *c, pa_operation *op, int64_t deadline_ns) {
     if (op == NULL) return pac_fail(PAC_E_DISCONNECTED, "operation could not be started");
     int32_t status = PAC_OK;
-    pthread_mutex_lock(&c->mu);
     while (!c->op_done) {
-        if (c->ctx_state == PA_CONTEXT_FAILED || c->ctx_state == PA_CONTEXT_TERMINATED) {
+        if (ctx_dead(c)) {
             status = pac_fail(PAC_E_DISCONNECTED, "the PulseAudio server closed the connection");
             break;
         }
-        if (pthread_cond_timedwait(&c->cv, &c->mu, deadline) == ETIMEDOUT) {
+        if (pac_now_ns() >= deadline_ns) {
             status = pac_fail(PAC_E_BACKEND_UNAVAILABLE, "the PulseAudio server did not answer in time");
             break;
         }
+        status = conn_iterate(c, deadline_ns);
+        if (status != PAC_OK) break;
     }
-    pthread_mutex_unlock(&c->mu);
-    pa.pa_threaded_mainloop_lock(c->ml);
     if (status != PAC_OK) pa.pa_operation_cancel(op);
     pa.pa_operation_unref(op);
-    pa.pa_threaded_mainloop_unlock(c->ml);
     return status;
 }
 
@@ -226,17 +217,14 @@ static void copy_name(char *dst, size_t cap, const char *src) {
 
 /* Clears the results of the previous operation before a new one starts. */
 static void conn_begin_op(pconn *c) {
-    pthread_mutex_lock(&c->mu);
     c->op_done = 0;
     c->op_failed = 0;
     c->monitor_name[0] = 0;
-    pthread_mutex_unlock(&c->mu);
 }
 
 static void on_server_info(pa_context *ctx, const pa_server_info *i, void *userdata) {
     PAC_UNUSED(ctx);
     pconn *c = userdata;
-    pthread_mutex_lock(&c->mu);
     if (i != NULL) {
         copy_name(c->default_sink, sizeof c->default_sink, i->default_sink_name);
         copy_name(c->default_source, sizeof c->default_source, i->default_source_name);
@@ -244,16 +232,11 @@ static void on_server_info(pa_context *ctx, const pa_server_info *i, void *userd
         c->op_failed = 1;
     }
     c->op_done = 1;
-    conn_signal(c);
-    pthread_mutex_unlock(&c->mu);
 }
 
-static int32_t conn_server_info(pconn *c, const struct timespec *deadline) {
+static int32_t conn_server_info(pconn *c, int64_t deadline_ns) {
     conn_begin_op(c);
-    pa.pa_threaded_mainloop_lock(c->ml);
-    pa_operation *op = pa.pa_context_get_server_info(c->ctx, on_server_info, c);
-    pa.pa_threaded_mainloop_unlock(c->ml);
-    int32_t rc = conn_wait_op(c, op, deadline);
+    int32_t rc = conn_wait_op(c, pa.pa_context_get_server_info(c->ctx, on_server_info, c), deadline_ns);
     if (rc == PAC_OK && c->op_failed) rc = pac_fail(PAC_E_INTERNAL, "server info unavailable");
     return rc;
 }
@@ -261,11 +244,9 @@ static int32_t conn_server_info(pconn *c, const struct timespec *deadline) {
 /* Records the name an info operation looked up (NULL: none in this call) and
  * completes the operation at the end of the list. */
 static void op_name_result(pconn *c, int eol, const char *name) {
-    pthread_mutex_lock(&c->mu);
     if (eol < 0) c->op_failed = 1;
     if (name != NULL) copy_name(c->monitor_name, sizeof c->monitor_name, name);
-    if (eol != 0) { c->op_done = 1; conn_signal(c); }
-    pthread_mutex_unlock(&c->mu);
+    if (eol != 0) c->op_done = 1;
 }
 
 static void on_sink_info(pa_context *ctx, const pa_sink_info *i, int eol, void *userdata) {
@@ -293,7 +274,6 @@ static void put_str(pconn *c, const char *s) {
 static void on_source_list(pa_context *ctx, const pa_source_info *i, int eol, void *userdata) {
     PAC_UNUSED(ctx);
     pconn *c = userdata;
-    pthread_mutex_lock(&c->mu);
     if (eol < 0) c->op_failed = 1;
     if (i != NULL) {
         uint32_t flags = 0;
@@ -309,50 +289,43 @@ static void on_source_list(pa_context *ctx, const pa_source_info *i, int eol, vo
         put_str(c, i->description);
         c->list_count++;
     }
-    if (eol != 0) { c->op_done = 1; conn_signal(c); }
-    pthread_mutex_unlock(&c->mu);
+    if (eol != 0) c->op_done = 1;
 }
 
-int32_t pac_pulse_probe(const char *server, int32_t timeout_ms) {
+static int64_t deadline_after(int32_t timeout_ms) {
+    return pac_now_ns() + (int64_t)(timeout_ms < 0 ? 0 : timeout_ms) * 1000000;
+}
+
+static int32_t pulse_probe(const char *server, int32_t timeout_ms) {
     int32_t rc = ensure_loaded();
     if (rc != PAC_OK) return rc;
-    struct timespec deadline;
-    pac_deadline(&deadline, timeout_ms);
     pconn c;
     memset(&c, 0, sizeof c);
-    conn_init_sync(&c);
-    rc = conn_open(&c, server, "panama-audio-capture probe", &deadline);
-    if (rc == PAC_OK) conn_release(&c);
-    conn_destroy_sync(&c);
+    rc = conn_new(&c, "panama-audio-capture probe");
+    if (rc == PAC_OK) rc = conn_connect(&c, server, deadline_after(timeout_ms));
+    conn_release(&c);
     return rc;
 }
 
-int32_t pac_pulse_list_sources(const char *server, uint8_t *buf, int64_t capacity, int64_t *used,
-                               int32_t *count, int32_t timeout_ms) {
+static int32_t pulse_list_sources(const char *server, uint8_t *buf, int64_t capacity, int64_t *used,
+                                  int32_t *count, int32_t timeout_ms) {
     if (used == NULL || count == NULL || capacity < 0 || (buf == NULL && capacity > 0))
         return pac_fail(PAC_E_INVALID_ARGUMENT, "pac_pulse_list_sources: bad buffer arguments");
     *used = 0;
     *count = 0;
     int32_t rc = ensure_loaded();
     if (rc != PAC_OK) return rc;
-    struct timespec deadline;
-    pac_deadline(&deadline, timeout_ms);
+    int64_t deadline = deadline_after(timeout_ms);
     pconn c;
     memset(&c, 0, sizeof c);
-    conn_init_sync(&c);
-    rc = conn_open(&c, server, "panama-audio-capture list", &deadline);
-    if (rc != PAC_OK) { conn_destroy_sync(&c); return rc; }
-    rc = conn_server_info(&c, &deadline);
+    rc = conn_new(&c, "panama-audio-capture list");
+    if (rc == PAC_OK) rc = conn_connect(&c, server, deadline);
+    if (rc == PAC_OK) rc = conn_server_info(&c, deadline);
     if (rc == PAC_OK) {
         conn_begin_op(&c);
-        pthread_mutex_lock(&c.mu);
         c.list_buf = buf;
         c.list_cap = capacity;
-        pthread_mutex_unlock(&c.mu);
-        pa.pa_threaded_mainloop_lock(c.ml);
-        pa_operation *op = pa.pa_context_get_source_info_list(c.ctx, on_source_list, &c);
-        pa.pa_threaded_mainloop_unlock(c.ml);
-        rc = conn_wait_op(&c, op, &deadline);
+        rc = conn_wait_op(&c, pa.pa_context_get_source_info_list(c.ctx, on_source_list, &c), deadline);
         if (rc == PAC_OK && c.op_failed) rc = pac_fail(PAC_E_INTERNAL, "source list unavailable");
         if (rc == PAC_OK) {
             *used = c.list_used;
@@ -363,7 +336,6 @@ int32_t pac_pulse_list_sources(const char *server, uint8_t *buf, int64_t capacit
         }
     }
     conn_release(&c);
-    conn_destroy_sync(&c);
     return rc;
 }
 
@@ -371,19 +343,21 @@ int32_t pac_pulse_list_sources(const char *server, uint8_t *buf, int64_t capacit
 
 typedef struct pulse_stream {
     pac_stream base;
-    pconn conn;
+    pconn conn;                  /* connection state: guarded by lock            */
+    pthread_mutex_t lock;        /* held around every libpulse call on conn      */
     pa_stream *st;
-    /* guarded by conn.mu */
+    int interrupted;             /* sticky; atomic (pac_stream_interrupt)        */
+    /* guarded by lock (callbacks run inside dispatch, lock held) */
     pa_stream_state_t st_state;
-    int data_ready;
-    int interrupted;
     int32_t failure;             /* sticky PAC_E_* once the stream or server failed */
-    /* reader-only */
+    int64_t latency_ns;          /* last latency report, for stats               */
+    int latency_known;
+    /* reader-only (and the opener before) */
     const uint8_t *frag;         /* peeked fragment (NULL data = hole)            */
     size_t frag_len;
     size_t frag_off;
     int frag_held;
-    int64_t position;            /* written by the reader with atomic stores (stats) */
+    int64_t position;            /* frames delivered                              */
     int64_t last_ts;
     int anchored;
     int64_t anchor_ts;           /* timestamp of frame anchor_pos                  */
@@ -393,17 +367,26 @@ typedef struct pulse_stream {
     int64_t max_bytes;           /* the queue's maxlength                          */
     int64_t full_margin;         /* room below which the queue counts as full      */
     int64_t gap_at;              /* stream byte where dropped audio was, -1 none   */
-    /* for stats: overruns atomic; latency_us guarded by the mainloop lock */
-    int64_t overruns;
-    int64_t latency_us;
 } pulse_stream;
 
-/* Returns a fragment the reader still holds from pa_stream_peek. Called with the
- * mainloop lock held (the reader touches frag_* only under that lock too). A held
- * peek keeps its shared-memory block "acquired", and libpulse's teardown of a
- * failed connection (pa_memimport_free, on the mainloop thread, lock held) waits
- * until no block is acquired: so the fragment must go before that, in the state
- * callbacks, which libpulse calls before it unlinks the connection. */
+/* The loop's poll: the only place the iterating thread lets go of the lock. */
+static int poll_without_lock(struct pollfd *fds, unsigned long nfds, int timeout_ms, void *userdata) {
+    pulse_stream *ps = userdata;
+    pthread_mutex_unlock(&ps->lock);
+    int r = poll(fds, (nfds_t)nfds, timeout_ms);
+    int saved = errno;
+    pthread_mutex_lock(&ps->lock);
+    errno = saved;
+    return r;
+}
+
+/* Returns a fragment the reader still holds from pa_stream_peek. A held peek
+ * keeps its shared-memory block "acquired", and libpulse's teardown of a failed
+ * connection (pa_memimport_free, inside dispatch on the reader's own thread)
+ * waits until no block is acquired — it would wait for ever: so the fragment must
+ * go before that, in the state callbacks, which libpulse calls before it unlinks
+ * the connection. The reader never holds a fragment half-copied while it
+ * dispatches (it copies only between iterations), so dropping it here is safe. */
 static void release_fragment(pulse_stream *ps) {
     if (ps->frag_held && ps->st != NULL) {
         pa.pa_stream_drop(ps->st);
@@ -417,42 +400,20 @@ static void on_stream_state(pa_stream *st, void *userdata) {
     pa_stream_state_t state = pa.pa_stream_get_state(st);
     pa_context_state_t cstate = pa.pa_context_get_state(ps->conn.ctx);
     if (state == PA_STREAM_FAILED || state == PA_STREAM_TERMINATED) release_fragment(ps);
-    pthread_mutex_lock(&ps->conn.mu);
     ps->st_state = state;
     if ((state == PA_STREAM_FAILED || state == PA_STREAM_TERMINATED) && ps->failure == PAC_OK) {
         ps->failure = (cstate == PA_CONTEXT_FAILED || cstate == PA_CONTEXT_TERMINATED)
                           ? PAC_E_DISCONNECTED : PAC_E_DEVICE_LOST;
     }
-    conn_signal(&ps->conn);
-    pthread_mutex_unlock(&ps->conn.mu);
 }
 
 static void on_stream_context_state(pa_context *ctx, void *userdata) {
     pulse_stream *ps = userdata;
     pa_context_state_t state = pa.pa_context_get_state(ctx);
     if (state == PA_CONTEXT_FAILED || state == PA_CONTEXT_TERMINATED) release_fragment(ps);
-    pthread_mutex_lock(&ps->conn.mu);
     ps->conn.ctx_state = state;
     if ((state == PA_CONTEXT_FAILED || state == PA_CONTEXT_TERMINATED) && ps->failure == PAC_OK)
         ps->failure = PAC_E_DISCONNECTED;
-    conn_signal(&ps->conn);
-    pthread_mutex_unlock(&ps->conn.mu);
-}
-
-static void on_stream_read(pa_stream *st, size_t nbytes, void *userdata) {
-    PAC_UNUSED(nbytes);
-    pulse_stream *ps = userdata;
-    /* Wake the reader only for a whole packet: fragments smaller than a packet
-     * would otherwise wake it to find too little and sleep again. The mainloop
-     * lock is held here, as in the reader's copy, so frag_* are stable. */
-    size_t readable = pa.pa_stream_readable_size(st);
-    if (readable != (size_t)-1 &&
-        (int64_t)readable - (int64_t)(ps->frag_held ? ps->frag_off : 0) < ps->base.packet_bytes)
-        return;
-    pthread_mutex_lock(&ps->conn.mu);
-    ps->data_ready = 1;
-    conn_signal(&ps->conn);
-    pthread_mutex_unlock(&ps->conn.mu);
 }
 
 static const char *failure_text(int32_t failure) {
@@ -460,7 +421,7 @@ static const char *failure_text(int32_t failure) {
                                         : "the connection to the PulseAudio server broke";
 }
 
-/* Copies one whole packet if one is readable. Called with the mainloop lock held.
+/* Copies one whole packet if one is readable. Lock held.
  * Returns 1 when copied, 0 when not enough data yet, or a negative status. */
 static int32_t try_copy_packet(pulse_stream *ps, uint8_t *dst, uint32_t *flags, int64_t *latency_ns) {
     const int64_t need = ps->base.packet_bytes;
@@ -508,9 +469,6 @@ static int32_t try_copy_packet(pulse_stream *ps, uint8_t *dst, uint32_t *flags, 
             ps->frag = NULL;
         }
     }
-    /* What is still queued behind this packet tells when its first frame arrived:
-     * backlog + one packet ago. (The server's latency report also counts data it
-     * dropped for a slow reader; pulse_stats asks for it when someone wants it.) */
     size_t rest = pa.pa_stream_readable_size(ps->st);
     int64_t frame_bytes = ps->base.packet_bytes / ps->base.packet_frames;
     int64_t rest_bytes = rest == (size_t)-1 ? 0 : (int64_t)rest - (int64_t)(ps->frag_held ? ps->frag_off : 0);
@@ -519,14 +477,8 @@ static int32_t try_copy_packet(pulse_stream *ps, uint8_t *dst, uint32_t *flags, 
     return 1;
 }
 
-/* The capture time of the packet's first frame. Arrival times jitter (the null
- * sink and many devices deliver in blocks), so timestamps follow the sample clock
- * from an anchor — consecutive packets are exactly one packet duration apart —
- * and the anchor drifts slowly toward the measured time; a jump beyond the gap
- * threshold (dropped audio, a stalled source) moves the anchor at once.
- * Timestamps never go backwards. */
 static int64_t timestamp(pulse_stream *ps, int64_t latency_ns) {
-    int64_t now = pac_monotonic_ns();
+    int64_t now = pac_now_ns();
     int64_t measured = latency_ns >= 0 ? now - latency_ns - ps->packet_ns : now - ps->packet_ns;
     int64_t ts;
     if (!ps->anchored) {
@@ -543,7 +495,7 @@ static int64_t timestamp(pulse_stream *ps, int64_t latency_ns) {
             ps->anchor_pos = ps->position;
             ts = measured;
         } else {
-            ps->anchor_ts += delta / 64; /* follow slow drift, ignore jitter */
+            ps->anchor_ts += delta / 64;
             ts = predicted + delta / 64;
         }
     }
@@ -552,60 +504,57 @@ static int64_t timestamp(pulse_stream *ps, int64_t latency_ns) {
     return ts;
 }
 
+/* The sticky failure, or PAC_E_CLOSED once interrupted, or PAC_OK. Lock held. */
+static int32_t stream_stop_status(pulse_stream *ps) {
+    if (__atomic_load_n(&ps->interrupted, __ATOMIC_ACQUIRE)) return pac_fail(PAC_E_CLOSED, "stream interrupted");
+    if (ps->failure != PAC_OK) return pac_fail(ps->failure, "%s", failure_text(ps->failure));
+    return PAC_OK;
+}
+
 static int32_t pulse_read(pac_stream *s, uint8_t *dst, int64_t capacity, int32_t timeout_ms,
                           pac_packet_info *info) {
     PAC_UNUSED(capacity);
     pulse_stream *ps = (pulse_stream *)s;
-    pconn *c = &ps->conn;
-    struct timespec deadline;
-    pac_deadline(&deadline, timeout_ms);
-    for (;;) {
-        pthread_mutex_lock(&c->mu);
-        int interrupted = ps->interrupted;
-        int32_t failure = ps->failure;
-        ps->data_ready = 0;
-        pthread_mutex_unlock(&c->mu);
-        if (interrupted) return pac_fail(PAC_E_CLOSED, "stream interrupted");
-        if (failure != PAC_OK) return pac_fail(failure, "%s", failure_text(failure));
-
+    int64_t deadline = deadline_after(timeout_ms);
+    int32_t rc;
+    pthread_mutex_lock(&ps->lock);
+    for (int iterated = 0;; iterated = 1) {
+        rc = stream_stop_status(ps);
+        if (rc != PAC_OK) break;
         uint32_t flags = 0;
         int64_t latency_ns = -1;
-        pa.pa_threaded_mainloop_lock(c->ml);
-        int32_t got = try_copy_packet(ps, dst, &flags, &latency_ns);
-        pa.pa_threaded_mainloop_unlock(c->ml);
-        if (got < 0) {
-            pthread_mutex_lock(&c->mu);
-            if (ps->failure == PAC_OK) ps->failure = got;
-            failure = ps->failure;
-            pthread_mutex_unlock(&c->mu);
-            return pac_fail(failure, "%s", failure_text(failure));
+        rc = try_copy_packet(ps, dst, &flags, &latency_ns);
+        if (rc < 0) {
+            if (ps->failure == PAC_OK) ps->failure = rc;
+            rc = pac_fail(ps->failure, "%s", failure_text(ps->failure));
+            break;
         }
-        if (got == 1) {
-            int64_t ts = timestamp(ps, latency_ns);
-            if (flags & PAC_FLAG_DISCONTINUITY) __atomic_add_fetch(&ps->overruns, 1, __ATOMIC_RELAXED);
+        if (rc == 1) {
             if (pac_all_zero(dst, s->packet_bytes)) flags |= PAC_FLAG_SILENT;
             info->bytes = s->packet_bytes;
             info->frames = s->packet_frames;
-            info->timestamp_ns = ts;
+            info->timestamp_ns = timestamp(ps, latency_ns);
             info->position = ps->position;
             info->flags = flags;
             info->reserved = 0;
-            __atomic_store_n(&ps->position, ps->position + s->packet_frames, __ATOMIC_RELAXED);
-            return PAC_OK;
+            ps->position += s->packet_frames;
+            rc = PAC_OK;
+            break;
         }
-        /* not a whole packet yet: wait for the read callback, a failure, an
-         * interrupt or the deadline */
-        pthread_mutex_lock(&c->mu);
-        int timed_out = 0;
-        while (!ps->data_ready && !ps->interrupted && ps->failure == PAC_OK) {
-            if (pthread_cond_timedwait(&c->cv, &c->mu, &deadline) == ETIMEDOUT) {
-                timed_out = 1;
-                break;
-            }
+        /* not a whole packet yet: let the connection make progress (at least one
+         * non-blocking pass, so a zero timeout still picks up what has arrived) */
+        if (iterated && pac_now_ns() >= deadline) {
+            rc = pac_fail(PAC_E_TIMEOUT, "no packet within %d ms", timeout_ms);
+            break;
         }
-        pthread_mutex_unlock(&c->mu);
-        if (timed_out) return pac_fail(PAC_E_TIMEOUT, "no packet within %d ms", timeout_ms);
+        rc = conn_iterate(&ps->conn, deadline);
+        if (rc != PAC_OK) {
+            if (ps->failure == PAC_OK) ps->failure = rc;
+            break;
+        }
     }
+    pthread_mutex_unlock(&ps->lock);
+    return rc;
 }
 
 static int32_t pulse_stats(pac_stream *s, pac_stream_stats *stats) {
@@ -614,39 +563,36 @@ static int32_t pulse_stats(pac_stream *s, pac_stream_stats *stats) {
      * stays when the server cannot tell (no timing info yet, connection gone) */
     pa_usec_t usec = 0;
     int negative = 0;
-    pa.pa_threaded_mainloop_lock(ps->conn.ml);
-    if (pa.pa_stream_get_latency(ps->st, &usec, &negative) == 0)
-        ps->latency_us = negative ? -(int64_t)usec : (int64_t)usec;
-    stats->latency_us = ps->latency_us;
-    pa.pa_threaded_mainloop_unlock(ps->conn.ml);
-    stats->overruns = __atomic_load_n(&ps->overruns, __ATOMIC_RELAXED);
-    stats->frames = __atomic_load_n(&ps->position, __ATOMIC_RELAXED);
+    pthread_mutex_lock(&ps->lock);
+    if (ps->failure == PAC_OK && pa.pa_stream_get_latency(ps->st, &usec, &negative) == 0) {
+        ps->latency_ns = (negative ? -1 : 1) * (int64_t)usec * 1000;
+        ps->latency_known = 1;
+    }
+    stats->latency_ns = ps->latency_ns;
+    stats->latency_known = ps->latency_known;
+    stats->reserved = 0;
+    pthread_mutex_unlock(&ps->lock);
     return PAC_OK;
 }
 
 static int32_t pulse_interrupt(pac_stream *s) {
     pulse_stream *ps = (pulse_stream *)s;
-    pthread_mutex_lock(&ps->conn.mu);
-    ps->interrupted = 1;
-    conn_signal(&ps->conn);
-    pthread_mutex_unlock(&ps->conn.mu);
+    __atomic_store_n(&ps->interrupted, 1, __ATOMIC_RELEASE);
+    pa.pa_mainloop_wakeup(ps->conn.ml); /* thread-safe: a byte into the loop's wake-up pipe */
     return PAC_OK;
 }
 
+/* No thread is inside any call on the stream (the caller's contract). */
 static void pulse_release(pulse_stream *ps) {
-    pconn *c = &ps->conn;
-    if (c->ml != NULL && !c->stopped) pa.pa_threaded_mainloop_stop(c->ml); /* no callback runs after this */
-    c->stopped = 1;
     if (ps->st != NULL) {
         pa.pa_stream_set_state_callback(ps->st, NULL, NULL);
-        pa.pa_stream_set_read_callback(ps->st, NULL, NULL);
         if (ps->frag_held) pa.pa_stream_drop(ps->st);
         pa.pa_stream_disconnect(ps->st);
         pa.pa_stream_unref(ps->st);
         ps->st = NULL;
     }
-    conn_release(c);
-    conn_destroy_sync(c);
+    conn_release(&ps->conn);
+    pthread_mutex_destroy(&ps->lock);
     free(ps);
 }
 
@@ -674,11 +620,84 @@ static pa_sample_format_t to_pa_format(int32_t f) {
     }
 }
 
-int32_t pac_pulse_open(const char *server, int32_t device_kind, const char *device_name,
-                       int32_t format, int32_t rate, int32_t channels,
-                       int32_t packet_frames, int32_t buffer_ms,
-                       const char *app_name, const char *stream_name,
-                       int32_t timeout_ms, pac_stream **out) {
+/* Resolves the device, connects the record stream and iterates until it runs.
+ * The opening thread holds ps->lock. */
+static int32_t pulse_start(pulse_stream *ps, int32_t device_kind, const char *device_name,
+                           int32_t buffer_ms, const char *stream_name, int64_t deadline) {
+    pconn *c = &ps->conn;
+    int32_t rc = PAC_OK;
+    const char *device = NULL;
+    if (device_kind == PAC_DEVICE_DEFAULT_SINK_MONITOR) {
+        rc = conn_server_info(c, deadline);
+        if (rc == PAC_OK && c->default_sink[0] == 0)
+            rc = pac_fail(PAC_E_DEVICE_NOT_FOUND, "the server has no default sink to monitor");
+        if (rc == PAC_OK) {
+            conn_begin_op(c);
+            rc = conn_wait_op(c, pa.pa_context_get_sink_info_by_name(c->ctx, c->default_sink, on_sink_info, c),
+                              deadline);
+            if (rc == PAC_OK && c->monitor_name[0] == 0)
+                rc = pac_fail(PAC_E_DEVICE_NOT_FOUND, "the default sink %s has no monitor source",
+                              c->default_sink);
+        }
+        device = c->monitor_name;
+    } else if (device_kind == PAC_DEVICE_BY_NAME) {
+        conn_begin_op(c);
+        rc = conn_wait_op(c, pa.pa_context_get_source_info_by_name(c->ctx, device_name, on_source_exists, c),
+                          deadline);
+        if (rc == PAC_OK && c->monitor_name[0] == 0)
+            rc = pac_fail(PAC_E_DEVICE_NOT_FOUND, "no capture source named '%.200s'", device_name);
+        device = device_name;
+    }
+    if (rc != PAC_OK) return rc;
+
+    const pac_stream *b = &ps->base;
+    pa_sample_spec ss = { to_pa_format(b->format), (uint32_t)b->rate, (uint8_t)b->channels };
+    pa_channel_map map;
+    pa.pa_channel_map_init_extend(&map, (unsigned)b->channels, PA_CHANNEL_MAP_DEFAULT);
+    int64_t frame_bytes = b->packet_bytes / b->packet_frames;
+    int64_t max_bytes = (int64_t)buffer_ms * b->rate / 1000 * frame_bytes;
+    if (max_bytes < 2 * b->packet_bytes) max_bytes = 2 * b->packet_bytes;
+    if (max_bytes > UINT32_MAX / 2) max_bytes = UINT32_MAX / 2;
+    pa_buffer_attr attr;
+    memset(&attr, 0xff, sizeof attr);
+    attr.maxlength = (uint32_t)max_bytes;
+    ps->max_bytes = max_bytes;
+    ps->full_margin = 2 * b->packet_bytes > max_bytes / 16 ? 2 * b->packet_bytes : max_bytes / 16;
+    ps->gap_at = -1;
+    attr.fragsize = (uint32_t)b->packet_bytes;
+    pa_stream_flags_t flags = PA_STREAM_ADJUST_LATENCY | PA_STREAM_AUTO_TIMING_UPDATE |
+                              PA_STREAM_INTERPOLATE_TIMING;
+    if (device_kind == PAC_DEVICE_BY_NAME) flags |= PA_STREAM_DONT_MOVE; /* lost, not rerouted */
+
+    /* from here callbacks see the stream: switch the context callback over */
+    pa.pa_context_set_state_callback(c->ctx, on_stream_context_state, ps);
+    ps->st = pa.pa_stream_new(c->ctx, stream_name ? stream_name : "capture", &ss, &map);
+    if (ps->st == NULL)
+        return pac_fail(PAC_E_FORMAT_UNSUPPORTED, "pa_stream_new refused the sample spec: %s",
+                        pa.pa_strerror(pa.pa_context_errno(c->ctx)));
+    pa.pa_stream_set_state_callback(ps->st, on_stream_state, ps);
+    if (pa.pa_stream_connect_record(ps->st, device, &attr, flags) < 0) {
+        int err = pa.pa_context_errno(c->ctx);
+        return pac_fail(map_stream_error(err), "pa_stream_connect_record: %s", pa.pa_strerror(err));
+    }
+    while (ps->st_state != PA_STREAM_READY) {
+        if (ps->st_state == PA_STREAM_FAILED || ps->st_state == PA_STREAM_TERMINATED || ps->failure != PAC_OK) {
+            int err = pa.pa_context_errno(c->ctx);
+            return pac_fail(map_stream_error(err), "the server refused the record stream: %s", pa.pa_strerror(err));
+        }
+        if (pac_now_ns() >= deadline)
+            return pac_fail(PAC_E_BACKEND_UNAVAILABLE, "the record stream did not start in time");
+        rc = conn_iterate(c, deadline);
+        if (rc != PAC_OK) return rc;
+    }
+    return PAC_OK;
+}
+
+static int32_t pulse_open(const char *server, int32_t device_kind, const char *device_name,
+                          int32_t format, int32_t rate, int32_t channels,
+                          int32_t packet_frames, int32_t buffer_ms,
+                          const char *app_name, const char *stream_name,
+                          int32_t timeout_ms, pac_stream **out) {
     if (out == NULL) return pac_fail(PAC_E_INVALID_ARGUMENT, "out is NULL");
     *out = NULL;
     if (device_kind < PAC_DEVICE_DEFAULT_SOURCE || device_kind > PAC_DEVICE_BY_NAME)
@@ -696,104 +715,41 @@ int32_t pac_pulse_open(const char *server, int32_t device_kind, const char *devi
     if (rc != PAC_OK) { free(ps); return rc; }
     ps->packet_ns = (int64_t)((__int128)packet_frames * 1000000000 / rate);
     ps->gap_threshold_ns = ps->packet_ns * 4 > 250000000 ? ps->packet_ns * 4 : 250000000;
-    ps->latency_us = -1;
     ps->st_state = PA_STREAM_UNCONNECTED;
-    pconn *c = &ps->conn;
-    conn_init_sync(c);
+    pthread_mutex_init(&ps->lock, NULL);
+    int64_t deadline = deadline_after(timeout_ms);
 
-    struct timespec deadline;
-    pac_deadline(&deadline, timeout_ms);
-    rc = conn_open(c, server, app_name, &deadline);
-    if (rc != PAC_OK) { conn_destroy_sync(c); free(ps); return rc; }
-
-    /* resolve the device */
-    const char *device = NULL;
-    if (device_kind == PAC_DEVICE_DEFAULT_SINK_MONITOR) {
-        rc = conn_server_info(c, &deadline);
-        if (rc == PAC_OK && c->default_sink[0] == 0)
-            rc = pac_fail(PAC_E_DEVICE_NOT_FOUND, "the server has no default sink to monitor");
-        if (rc == PAC_OK) {
-            conn_begin_op(c);
-            pa.pa_threaded_mainloop_lock(c->ml);
-            pa_operation *op = pa.pa_context_get_sink_info_by_name(c->ctx, c->default_sink, on_sink_info, c);
-            pa.pa_threaded_mainloop_unlock(c->ml);
-            rc = conn_wait_op(c, op, &deadline);
-            if (rc == PAC_OK && c->monitor_name[0] == 0)
-                rc = pac_fail(PAC_E_DEVICE_NOT_FOUND, "the default sink %s has no monitor source",
-                              c->default_sink);
-        }
-        device = c->monitor_name;
-    } else if (device_kind == PAC_DEVICE_BY_NAME) {
-        conn_begin_op(c);
-        pa.pa_threaded_mainloop_lock(c->ml);
-        pa_operation *op = pa.pa_context_get_source_info_by_name(c->ctx, device_name, on_source_exists, c);
-        pa.pa_threaded_mainloop_unlock(c->ml);
-        rc = conn_wait_op(c, op, &deadline);
-        if (rc == PAC_OK && c->monitor_name[0] == 0)
-            rc = pac_fail(PAC_E_DEVICE_NOT_FOUND, "no capture source named '%.200s'", device_name);
-        device = device_name;
-    }
+    rc = conn_new(&ps->conn, app_name);
+    if (rc != PAC_OK) { pthread_mutex_destroy(&ps->lock); free(ps); return rc; }
+    pa.pa_mainloop_set_poll_func(ps->conn.ml, poll_without_lock, ps);
+    pthread_mutex_lock(&ps->lock);
+    rc = conn_connect(&ps->conn, server, deadline);
+    if (rc == PAC_OK) rc = pulse_start(ps, device_kind, device_name, buffer_ms, stream_name, deadline);
+    pthread_mutex_unlock(&ps->lock);
     if (rc != PAC_OK) { pulse_release(ps); return rc; }
-
-    pa_sample_spec ss = { to_pa_format(format), (uint32_t)rate, (uint8_t)channels };
-    pa_channel_map map;
-    pa.pa_channel_map_init_extend(&map, (unsigned)channels, PA_CHANNEL_MAP_DEFAULT);
-    int64_t frame_bytes = ps->base.packet_bytes / packet_frames;
-    int64_t max_bytes = (int64_t)buffer_ms * rate / 1000 * frame_bytes;
-    if (max_bytes < 2 * ps->base.packet_bytes) max_bytes = 2 * ps->base.packet_bytes;
-    if (max_bytes > UINT32_MAX / 2) max_bytes = UINT32_MAX / 2;
-    pa_buffer_attr attr;
-    memset(&attr, 0xff, sizeof attr);
-    attr.maxlength = (uint32_t)max_bytes;
-    ps->max_bytes = max_bytes;
-    ps->full_margin = 2 * ps->base.packet_bytes > max_bytes / 16 ? 2 * ps->base.packet_bytes : max_bytes / 16;
-    ps->gap_at = -1;
-    attr.fragsize = (uint32_t)ps->base.packet_bytes;
-    pa_stream_flags_t flags = PA_STREAM_ADJUST_LATENCY | PA_STREAM_AUTO_TIMING_UPDATE |
-                              PA_STREAM_INTERPOLATE_TIMING;
-    if (device_kind == PAC_DEVICE_BY_NAME) flags |= PA_STREAM_DONT_MOVE; /* lost, not rerouted */
-
-    pa.pa_threaded_mainloop_lock(c->ml);
-    /* from here callbacks see the stream: switch the context callback over */
-    pa.pa_context_set_state_callback(c->ctx, on_stream_context_state, ps);
-    ps->st = pa.pa_stream_new(c->ctx, stream_name ? stream_name : "capture", &ss, &map);
-    int err = 0;
-    int connect_rc = -1;
-    if (ps->st != NULL) {
-        pa.pa_stream_set_state_callback(ps->st, on_stream_state, ps);
-        pa.pa_stream_set_read_callback(ps->st, on_stream_read, ps);
-        connect_rc = pa.pa_stream_connect_record(ps->st, device, &attr, flags);
-    }
-    if (connect_rc < 0) err = pa.pa_context_errno(c->ctx);
-    pa.pa_threaded_mainloop_unlock(c->ml);
-    if (ps->st == NULL) {
-        pulse_release(ps);
-        return pac_fail(PAC_E_FORMAT_UNSUPPORTED, "pa_stream_new refused the sample spec: %s",
-                        pa.pa_strerror(err));
-    }
-    if (connect_rc < 0) {
-        pulse_release(ps);
-        return pac_fail(map_stream_error(err), "pa_stream_connect_record: %s", pa.pa_strerror(err));
-    }
-    rc = PAC_OK;
-    pthread_mutex_lock(&c->mu);
-    for (;;) {
-        if (ps->st_state == PA_STREAM_READY) break;
-        if (ps->st_state == PA_STREAM_FAILED || ps->st_state == PA_STREAM_TERMINATED ||
-            ps->failure != PAC_OK) { rc = PAC_E_INTERNAL; break; }
-        if (pthread_cond_timedwait(&c->cv, &c->mu, &deadline) == ETIMEDOUT) { rc = PAC_E_TIMEOUT; break; }
-    }
-    pthread_mutex_unlock(&c->mu);
-    if (rc != PAC_OK) {
-        pa.pa_threaded_mainloop_lock(c->ml);
-        err = pa.pa_context_errno(c->ctx);
-        pa.pa_threaded_mainloop_unlock(c->ml);
-        pulse_release(ps);
-        if (rc == PAC_E_TIMEOUT)
-            return pac_fail(PAC_E_BACKEND_UNAVAILABLE, "the record stream did not start in time");
-        return pac_fail(map_stream_error(err), "the server refused the record stream: %s",
-                        pa.pa_strerror(err));
-    }
     *out = &ps->base;
     return PAC_OK;
+}
+
+/* ---- exported: each copies its call's failure detail into *err ----------- */
+
+int32_t pac_pulse_probe(const char *server, int32_t timeout_ms, pac_error *err) {
+    pac_call_begin();
+    return pac_call_end(pulse_probe(server, timeout_ms), err);
+}
+
+int32_t pac_pulse_list_sources(const char *server, uint8_t *buf, int64_t capacity, int64_t *used,
+                               int32_t *count, int32_t timeout_ms, pac_error *err) {
+    pac_call_begin();
+    return pac_call_end(pulse_list_sources(server, buf, capacity, used, count, timeout_ms), err);
+}
+
+int32_t pac_pulse_open(const char *server, int32_t device_kind, const char *device_name,
+                       int32_t format, int32_t rate, int32_t channels,
+                       int32_t packet_frames, int32_t buffer_ms,
+                       const char *app_name, const char *stream_name,
+                       int32_t timeout_ms, pac_stream **out, pac_error *err) {
+    pac_call_begin();
+    return pac_call_end(pulse_open(server, device_kind, device_name, format, rate, channels, packet_frames,
+                                   buffer_ms, app_name, stream_name, timeout_ms, out), err);
 }

@@ -16,7 +16,7 @@ typedef struct tone_stream {
     int64_t freq_millihz;
     double amplitude;
     int64_t phase_acc;       /* (frame * freq_millihz) mod (rate * 1000): exact phase */
-    int64_t position;        /* frames delivered; written by the reader (atomic stores) */
+    int64_t position;        /* frames delivered; reader-only                          */
     int64_t start_ns;        /* CLOCK_MONOTONIC time of frame 0                       */
     pthread_mutex_t mu;      /* with cv: a paced reader's wait; interrupted is atomic */
     pthread_cond_t cv;
@@ -66,7 +66,7 @@ static int32_t tone_read(pac_stream *s, uint8_t *dst, int64_t capacity, int32_t 
         /* unpaced: nothing to wait for, so no lock — just the sticky interrupt flag */
         if (__atomic_load_n(&t->interrupted, __ATOMIC_ACQUIRE))
             return pac_fail(PAC_E_CLOSED, "stream interrupted");
-        return tone_deliver(t, dst, info, pac_monotonic_ns());
+        return tone_deliver(t, dst, info, pac_now_ns());
     }
     pthread_mutex_lock(&t->mu);
     {
@@ -78,11 +78,11 @@ static int32_t tone_read(pac_stream *s, uint8_t *dst, int64_t capacity, int32_t 
         int64_t deadline_ns = (int64_t)deadline.tv_sec * 1000000000LL + deadline.tv_nsec;
         int64_t until = due < deadline_ns ? due : deadline_ns;
         struct timespec until_ts = { (time_t)(until / 1000000000LL), (long)(until % 1000000000LL) };
-        while (!t->interrupted && pac_monotonic_ns() < until) {
+        while (!t->interrupted && pac_now_ns() < until) {
             int rc = pthread_cond_timedwait(&t->cv, &t->mu, &until_ts);
             if (rc == ETIMEDOUT) break;
         }
-        if (!t->interrupted && pac_monotonic_ns() < due) {
+        if (!t->interrupted && pac_now_ns() < due) {
             pthread_mutex_unlock(&t->mu);
             return pac_fail(PAC_E_TIMEOUT, "no packet within %d ms", timeout_ms);
         }
@@ -111,15 +111,15 @@ static int32_t tone_deliver(tone_stream *t, uint8_t *dst, pac_packet_info *info,
     info->position = t->position;
     info->flags = flags;
     info->reserved = 0;
-    __atomic_store_n(&t->position, t->position + s->packet_frames, __ATOMIC_RELAXED);
+    t->position += s->packet_frames;
     return PAC_OK;
 }
 
 static int32_t tone_stats(pac_stream *s, pac_stream_stats *stats) {
-    tone_stream *t = (tone_stream *)s;
-    stats->overruns = 0;
-    stats->latency_us = 0;
-    stats->frames = __atomic_load_n(&t->position, __ATOMIC_RELAXED);
+    PAC_UNUSED(s);
+    stats->latency_ns = 0;  /* synthesized at the read position: no latency */
+    stats->latency_known = 1;
+    stats->reserved = 0;
     return PAC_OK;
 }
 
@@ -141,9 +141,9 @@ static void tone_close(pac_stream *s) {
 
 static const pac_stream_ops tone_ops = { tone_read, tone_stats, tone_interrupt, tone_close };
 
-int32_t pac_tone_open(int32_t mode, int32_t format, int32_t rate, int32_t channels,
-                      int32_t packet_frames, int32_t frequency_millihz,
-                      int32_t amplitude_ppm, int32_t paced, pac_stream **out) {
+static int32_t tone_open(int32_t mode, int32_t format, int32_t rate, int32_t channels,
+                         int32_t packet_frames, int32_t frequency_millihz,
+                         int32_t amplitude_ppm, int32_t paced, pac_stream **out) {
     if (out == NULL) return pac_fail(PAC_E_INVALID_ARGUMENT, "out is NULL");
     *out = NULL;
     if (mode != PAC_TONE_SINE && mode != PAC_TONE_PATTERN)
@@ -170,7 +170,15 @@ int32_t pac_tone_open(int32_t mode, int32_t format, int32_t rate, int32_t channe
     pthread_cond_init(&t->cv, &ca);
     pthread_condattr_destroy(&ca);
     pthread_mutex_init(&t->mu, NULL);
-    t->start_ns = pac_monotonic_ns();
+    t->start_ns = pac_now_ns();
     *out = &t->base;
     return PAC_OK;
+}
+
+int32_t pac_tone_open(int32_t mode, int32_t format, int32_t rate, int32_t channels,
+                      int32_t packet_frames, int32_t frequency_millihz,
+                      int32_t amplitude_ppm, int32_t paced, pac_stream **out, pac_error *err) {
+    pac_call_begin();
+    return pac_call_end(tone_open(mode, format, rate, channels, packet_frames, frequency_millihz,
+                                  amplitude_ppm, paced, out), err);
 }

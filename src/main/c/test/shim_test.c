@@ -2,6 +2,7 @@
  * The pulse part runs when PAC_TEST_PULSE_SERVER names a running server with a
  * source called pac_sine (scripts/pulse-server starts one). */
 #include "pac_shim.h"
+#include "internal.h" /* pac_now_ns */
 
 #include <dirent.h>
 #include <pthread.h>
@@ -18,19 +19,19 @@ static int failures;
 
 static void test_pattern_bytes_follow_stream_offset(void) {
     pac_stream *s = NULL;
-    int32_t rc = pac_tone_open(PAC_TONE_PATTERN, PAC_FORMAT_S16LE, 48000, 2, 480, 0, 0, 0, &s);
+    int32_t rc = pac_tone_open(PAC_TONE_PATTERN, PAC_FORMAT_S16LE, 48000, 2, 480, 0, 0, 0, &s, NULL);
     CHECK(rc == PAC_OK, "open pattern: %d", rc);
     uint8_t buf[1920];
     pac_packet_info info;
     int64_t offset = 0;
     for (int p = 0; p < 700; p++) {
-        rc = pac_stream_read(s, buf, sizeof buf, 1000, &info);
+        rc = pac_stream_read(s, buf, sizeof buf, 1000, &info, NULL);
         CHECK(rc == PAC_OK && info.bytes == 1920 && info.frames == 480, "read %d: %d", p, rc);
         CHECK(info.position == (int64_t)p * 480, "position %lld", (long long)info.position);
         for (int i = 0; i < 1920; i++, offset++)
             if (buf[i] != (uint8_t)(offset % 251)) { CHECK(0, "byte %lld", (long long)offset); p = 700; break; }
     }
-    rc = pac_stream_read(s, buf, 100, 1000, &info);
+    rc = pac_stream_read(s, buf, 100, 1000, &info, NULL);
     CHECK(rc == PAC_E_BUFFER_TOO_SMALL, "small capacity: %d", rc);
     pac_stream_close(s);
 }
@@ -38,7 +39,7 @@ static void test_pattern_bytes_follow_stream_offset(void) {
 static void test_pattern_fill_handles_large_buffers(void) {
     size_t n = 200000;
     uint8_t *b = malloc(n);
-    CHECK(pac_pattern_fill(b, (int64_t)n, 1000) == PAC_OK, "fill");
+    CHECK(pac_pattern_fill(b, (int64_t)n, 1000, NULL) == PAC_OK, "fill");
     for (size_t i = 0; i < n; i++)
         if (b[i] != (uint8_t)((i + 1000) % 251)) { CHECK(0, "fill byte %zu", i); break; }
     free(b);
@@ -46,12 +47,31 @@ static void test_pattern_fill_handles_large_buffers(void) {
 
 static void test_invalid_arguments_are_rejected(void) {
     pac_stream *s = (pac_stream *)1;
-    CHECK(pac_tone_open(9, PAC_FORMAT_S16LE, 48000, 2, 480, 0, 0, 0, &s) == PAC_E_INVALID_ARGUMENT && s == NULL, "mode");
-    CHECK(pac_tone_open(PAC_TONE_SINE, 7, 48000, 2, 480, 440000, 500000, 0, &s) == PAC_E_INVALID_ARGUMENT, "format");
-    CHECK(pac_tone_open(PAC_TONE_SINE, PAC_FORMAT_S16LE, 48000, 33, 480, 440000, 500000, 0, &s) == PAC_E_INVALID_ARGUMENT, "channels");
-    uint8_t d[128];
-    int32_t len = pac_last_error_detail(d, sizeof d);
-    CHECK(len > 0 && strstr((char *)d, "channels") != NULL, "detail '%s'", d);
+    CHECK(pac_tone_open(9, PAC_FORMAT_S16LE, 48000, 2, 480, 0, 0, 0, &s, NULL) == PAC_E_INVALID_ARGUMENT && s == NULL, "mode");
+    CHECK(pac_tone_open(PAC_TONE_SINE, 7, 48000, 2, 480, 440000, 500000, 0, &s, NULL) == PAC_E_INVALID_ARGUMENT, "format");
+    CHECK(pac_tone_open(PAC_TONE_SINE, PAC_FORMAT_S16LE, 48000, 33, 480, 440000, 500000, 0, &s, NULL) == PAC_E_INVALID_ARGUMENT, "channels");
+    pac_error e;
+    memset(&e, 0x55, sizeof e);
+    int32_t rc = pac_tone_open(PAC_TONE_SINE, PAC_FORMAT_S16LE, 48000, 0, 480, 440000, 500000, 0, &s, &e);
+    CHECK(rc == PAC_E_INVALID_ARGUMENT && e.status == rc, "status in err: %d %d", rc, e.status);
+    CHECK(e.detail_len > 0 && e.detail_len == (int32_t)strlen((char *)e.detail) &&
+          strstr((char *)e.detail, "channels 0") != NULL, "detail '%s'", e.detail);
+    rc = pac_tone_open(PAC_TONE_SINE, PAC_FORMAT_S16LE, 48000, 2, 480, 440000, 500000, 0, &s, &e);
+    CHECK(rc == PAC_OK && e.status == PAC_OK && e.detail_len == 0 && e.detail[0] == 0, "success clears err");
+    /* a failure without a pac_fail detail of its own never reports an earlier call's */
+    uint8_t small[8];
+    pac_packet_info info;
+    rc = pac_stream_read(s, small, sizeof small, 0, &info, &e);
+    CHECK(rc == PAC_E_BUFFER_TOO_SMALL && strstr((char *)e.detail, "below one packet") != NULL, "'%s'", e.detail);
+    CHECK(pac_stream_interrupt(s, &e) == PAC_OK && e.status == PAC_OK && e.detail_len == 0, "interrupt ok");
+    uint8_t packet[1920];
+    rc = pac_stream_read(s, packet, sizeof packet, 0, &info, &e);
+    CHECK(rc == PAC_E_CLOSED && e.status == PAC_E_CLOSED && strstr((char *)e.detail, "interrupted"),
+          "read after interrupt: %d '%s'", rc, e.detail);
+    pac_stream_close(s);
+    CHECK(pac_pattern_fill(NULL, 1, 0, &e) == PAC_E_INVALID_ARGUMENT && strstr((char *)e.detail, "pac_pattern_fill"),
+          "pattern detail '%s'", e.detail);
+    CHECK(pac_stream_stats_get(NULL, NULL, &e) == PAC_E_INVALID_ARGUMENT && e.detail_len > 0, "stats NULL");
     CHECK(strcmp(pac_strerror(PAC_E_DEVICE_LOST), "device lost") == 0, "strerror");
 }
 
@@ -59,37 +79,37 @@ struct interrupter { pac_stream *s; };
 static void *interrupt_later(void *arg) {
     struct interrupter *it = arg;
     usleep(50000);
-    pac_stream_interrupt(it->s);
+    pac_stream_interrupt(it->s, NULL);
     return NULL;
 }
 
 static void test_interrupt_wakes_a_blocked_paced_read(void) {
     pac_stream *s = NULL;
     /* 1 frame per second: a read would block ~1 s */
-    int32_t rc = pac_tone_open(PAC_TONE_SINE, PAC_FORMAT_F32LE, 1000, 1, 1000, 100000, 500000, 1, &s);
+    int32_t rc = pac_tone_open(PAC_TONE_SINE, PAC_FORMAT_F32LE, 1000, 1, 1000, 100000, 500000, 1, &s, NULL);
     CHECK(rc == PAC_OK, "open paced");
     struct interrupter it = { s };
     pthread_t th;
     pthread_create(&th, NULL, interrupt_later, &it);
     uint8_t buf[4000];
     pac_packet_info info;
-    int64_t t0 = pac_monotonic_ns();
-    rc = pac_stream_read(s, buf, sizeof buf, 5000, &info);
-    int64_t waited = pac_monotonic_ns() - t0;
+    int64_t t0 = pac_now_ns();
+    rc = pac_stream_read(s, buf, sizeof buf, 5000, &info, NULL);
+    int64_t waited = pac_now_ns() - t0;
     CHECK(rc == PAC_E_CLOSED, "interrupted read: %d", rc);
     CHECK(waited < 500000000, "woke after %lld ns", (long long)waited);
     pthread_join(th, NULL);
-    CHECK(pac_stream_read(s, buf, sizeof buf, 5000, &info) == PAC_E_CLOSED, "read after interrupt");
+    CHECK(pac_stream_read(s, buf, sizeof buf, 5000, &info, NULL) == PAC_E_CLOSED, "read after interrupt");
     pac_stream_close(s);
 }
 
 static void test_paced_read_times_out_without_consuming(void) {
     pac_stream *s = NULL;
-    pac_tone_open(PAC_TONE_PATTERN, PAC_FORMAT_S16LE, 1000, 1, 500, 0, 0, 1, &s); /* 0.5 s packets */
+    pac_tone_open(PAC_TONE_PATTERN, PAC_FORMAT_S16LE, 1000, 1, 500, 0, 0, 1, &s, NULL); /* 0.5 s packets */
     uint8_t buf[1000];
     pac_packet_info info;
-    CHECK(pac_stream_read(s, buf, sizeof buf, 10, &info) == PAC_E_TIMEOUT, "timeout");
-    CHECK(pac_stream_read(s, buf, sizeof buf, 2000, &info) == PAC_OK && info.position == 0, "then first packet");
+    CHECK(pac_stream_read(s, buf, sizeof buf, 10, &info, NULL) == PAC_E_TIMEOUT, "timeout");
+    CHECK(pac_stream_read(s, buf, sizeof buf, 2000, &info, NULL) == PAC_OK && info.position == 0, "then first packet");
     pac_stream_close(s);
 }
 
@@ -97,42 +117,46 @@ static void test_pulse_capture(const char *server) {
     uint8_t list[16384];
     int64_t used = 0;
     int32_t count = 0;
-    int32_t rc = pac_pulse_list_sources(server, list, sizeof list, &used, &count, 5000);
+    int32_t rc = pac_pulse_list_sources(server, list, sizeof list, &used, &count, 5000, NULL);
     CHECK(rc == PAC_OK && count >= 2, "list: %d count %d", rc, count);
-    rc = pac_pulse_list_sources(server, list, 8, &used, &count, 5000);
+    rc = pac_pulse_list_sources(server, list, 8, &used, &count, 5000, NULL);
     CHECK(rc == PAC_E_BUFFER_TOO_SMALL && used > 8, "list small: %d", rc);
 
     pac_stream *s = NULL;
     rc = pac_pulse_open(server, PAC_DEVICE_BY_NAME, "pac_sine", PAC_FORMAT_S16LE, 48000, 2, 480, 2000,
-                        "shim_test", "capture", 5000, &s);
+                        "shim_test", "capture", 5000, &s, NULL);
     CHECK(rc == PAC_OK, "open pac_sine: %d", rc);
     if (rc == PAC_OK) {
         uint8_t buf[1920];
         pac_packet_info info;
         int nonsilent = 0;
         for (int i = 0; i < 300; i++) {
-            rc = pac_stream_read(s, buf, sizeof buf, 5000, &info);
+            rc = pac_stream_read(s, buf, sizeof buf, 5000, &info, NULL);
             CHECK(rc == PAC_OK, "pulse read %d: %d", i, rc);
             if (rc != PAC_OK) break;
             if (!(info.flags & PAC_FLAG_SILENT)) nonsilent++;
         }
         CHECK(nonsilent > 250, "non-silent packets %d", nonsilent);
         pac_stream_stats st;
-        pac_stream_stats_get(s, &st);
-        CHECK(st.frames == 300 * 480, "frames %lld", (long long)st.frames);
-        pac_stream_interrupt(s);
-        CHECK(pac_stream_read(s, buf, sizeof buf, 5000, &info) == PAC_E_CLOSED, "closed");
+        CHECK(pac_stream_stats_get(s, &st, NULL) == PAC_OK && st.latency_known == 1 &&
+              st.latency_ns > 0 && st.latency_ns < 2000000000LL, "latency of a source: %d %lld",
+              st.latency_known, (long long)st.latency_ns);
+        pac_stream_interrupt(s, NULL);
+        CHECK(pac_stream_read(s, buf, sizeof buf, 5000, &info, NULL) == PAC_E_CLOSED, "closed");
         pac_stream_close(s);
     }
+    pac_error e;
     rc = pac_pulse_open(server, PAC_DEVICE_BY_NAME, "no_such_source", PAC_FORMAT_S16LE, 48000, 2, 480, 2000,
-                        "shim_test", "capture", 5000, &s);
-    CHECK(rc == PAC_E_DEVICE_NOT_FOUND, "missing source: %d", rc);
+                        "shim_test", "capture", 5000, &s, &e);
+    CHECK(rc == PAC_E_DEVICE_NOT_FOUND && e.status == rc && strstr((char *)e.detail, "'no_such_source'"),
+          "missing source: %d '%s'", rc, e.detail);
     rc = pac_pulse_open(server, PAC_DEVICE_DEFAULT_SINK_MONITOR, NULL, PAC_FORMAT_F32LE, 44100, 1, 441, 500,
-                        "shim_test", "monitor", 5000, &s);
+                        "shim_test", "monitor", 5000, &s, NULL);
     CHECK(rc == PAC_OK, "default monitor: %d", rc);
     if (rc == PAC_OK) pac_stream_close(s);
-    rc = pac_pulse_probe("unix:/nonexistent/pulse/native", 2000);
-    CHECK(rc == PAC_E_BACKEND_UNAVAILABLE, "probe of no server: %d", rc);
+    rc = pac_pulse_probe("unix:/nonexistent/pulse/native", 2000, &e);
+    CHECK(rc == PAC_E_BACKEND_UNAVAILABLE && strstr((char *)e.detail, "/nonexistent/"), "probe of no server: %d '%s'",
+          rc, e.detail);
 }
 
 /* ---- pulse: races, loops, device loss ------------------------------------ */
@@ -150,7 +174,7 @@ static int count_dir_entries(const char *path) {
 
 static int32_t open_sine(const char *server, int32_t packet_frames, pac_stream **s) {
     return pac_pulse_open(server, PAC_DEVICE_BY_NAME, "pac_sine", PAC_FORMAT_S16LE, 48000, 2, packet_frames,
-                          2000, "shim_test", "race", 5000, s);
+                          2000, "shim_test", "race", 5000, s, NULL);
 }
 
 struct blocked_reader {
@@ -164,7 +188,7 @@ static void *read_until_closed(void *arg) {
     uint8_t buf[48000 * 4];
     pac_packet_info info;
     for (;;) {
-        r->last_rc = pac_stream_read(r->s, buf, sizeof buf, 10000, &info);
+        r->last_rc = pac_stream_read(r->s, buf, sizeof buf, 10000, &info, NULL);
         if (r->last_rc != PAC_OK) return NULL;
         r->packets++;
     }
@@ -186,11 +210,11 @@ static void test_pulse_interrupt_races_a_blocked_read(const char *server) {
         pthread_t th;
         pthread_create(&th, NULL, read_until_closed, &r);
         usleep((useconds_t)(rand_r(&seed) % 30000));
-        int64_t t0 = pac_monotonic_ns();
-        pac_stream_interrupt(s);
-        pac_stream_interrupt(s); /* idempotent */
+        int64_t t0 = pac_now_ns();
+        pac_stream_interrupt(s, NULL);
+        pac_stream_interrupt(s, NULL); /* idempotent */
         pthread_join(th, NULL);
-        int64_t woke_ms = (pac_monotonic_ns() - t0) / 1000000;
+        int64_t woke_ms = (pac_now_ns() - t0) / 1000000;
         CHECK(r.last_rc == PAC_E_CLOSED, "round %d: reader ended with %d after %d packets", round, r.last_rc,
               r.packets);
         CHECK(woke_ms < 1000, "round %d: reader woke %lld ms after the interrupt", round, (long long)woke_ms);
@@ -214,21 +238,21 @@ static void test_pulse_open_close_loop_leaks_nothing(const char *server) {
         CHECK(rc == PAC_OK, "loop open %d: %d", i, rc);
         if (rc != PAC_OK) break;
         if (i % 4 == 0) {
-            rc = pac_stream_read(s, buf, sizeof buf, 5000, &info);
+            rc = pac_stream_read(s, buf, sizeof buf, 5000, &info, NULL);
             CHECK(rc == PAC_OK, "loop read %d: %d", i, rc);
         }
-        if (i % 3 == 0) pac_stream_interrupt(s);
+        if (i % 3 == 0) pac_stream_interrupt(s, NULL);
         pac_stream_close(s);
         rc = pac_pulse_open(server, PAC_DEVICE_BY_NAME, "missing_sink.monitor", PAC_FORMAT_S16LE, 48000, 2, 480,
-                            2000, "shim_test", "loop", 5000, &s);
+                            2000, "shim_test", "loop", 5000, &s, NULL);
         CHECK(rc == PAC_E_DEVICE_NOT_FOUND && s == NULL, "loop missing device %d: %d", i, rc);
         if (i % 8 == 0) {
             uint8_t list[16384];
             int64_t used = 0;
             int32_t count = 0;
-            rc = pac_pulse_list_sources(server, list, sizeof list, &used, &count, 5000);
+            rc = pac_pulse_list_sources(server, list, sizeof list, &used, &count, 5000, NULL);
             CHECK(rc == PAC_OK, "loop list %d: %d", i, rc);
-            CHECK(pac_pulse_probe(server, 5000) == PAC_OK, "loop probe %d", i);
+            CHECK(pac_pulse_probe(server, 5000, NULL) == PAC_OK, "loop probe %d", i);
         }
     }
     CHECK(count_dir_entries("/proc/self/fd") == fds, "file descriptors: %d before, %d after", fds,
@@ -249,9 +273,9 @@ static void test_pulse_timeouts_consume_nothing(const char *server) {
     pac_packet_info info;
     int64_t expected = 0;
     int timeouts = 0, packets = 0;
-    int64_t deadline = pac_monotonic_ns() + 8000000000LL;
-    while ((packets < 150 || timeouts < 20) && pac_monotonic_ns() < deadline) {
-        rc = pac_stream_read(s, buf, sizeof buf, packets % 3, &info);
+    int64_t deadline = pac_now_ns() + 8000000000LL;
+    while ((packets < 150 || timeouts < 20) && pac_now_ns() < deadline) {
+        rc = pac_stream_read(s, buf, sizeof buf, packets % 3, &info, NULL);
         if (rc == PAC_E_TIMEOUT) { timeouts++; continue; }
         CHECK(rc == PAC_OK, "read: %d", rc);
         if (rc != PAC_OK) break;
@@ -311,30 +335,30 @@ static void test_pulse_device_loss_is_reported(const char *server) {
 
     pac_stream *s = NULL;
     int32_t rc = pac_pulse_open(server, PAC_DEVICE_BY_NAME, monitor, PAC_FORMAT_F32LE, 48000, 2, 480, 2000,
-                                "shim_test", "loss", 5000, &s);
+                                "shim_test", "loss", 5000, &s, NULL);
     CHECK(rc == PAC_OK, "open %s: %d", monitor, rc);
     uint8_t buf[480 * 8];
     pac_packet_info info;
     if (rc == PAC_OK) {
-        rc = pac_stream_read(s, buf, sizeof buf, 5000, &info);
+        rc = pac_stream_read(s, buf, sizeof buf, 5000, &info, NULL);
         CHECK(rc == PAC_OK, "read before the loss: %d", rc);
     }
     const char *unload[] = { "unload-module", module, NULL };
     rc_pactl = run_pactl(server, unload, out, sizeof out);
     CHECK(rc_pactl == 0, "pactl unload-module %s: status %d", module, rc_pactl);
     if (s == NULL) return;
-    int64_t t0 = pac_monotonic_ns();
+    int64_t t0 = pac_now_ns();
     do {
-        rc = pac_stream_read(s, buf, sizeof buf, 1000, &info);
-    } while ((rc == PAC_OK || rc == PAC_E_TIMEOUT) && pac_monotonic_ns() - t0 < 5000000000LL);
+        rc = pac_stream_read(s, buf, sizeof buf, 1000, &info, NULL);
+    } while ((rc == PAC_OK || rc == PAC_E_TIMEOUT) && pac_now_ns() - t0 < 5000000000LL);
     CHECK(rc == PAC_E_DEVICE_LOST, "read after the loss: %d (%s)", rc, pac_strerror(rc));
-    CHECK(pac_stream_read(s, buf, sizeof buf, 1000, &info) == PAC_E_DEVICE_LOST, "loss is sticky");
+    CHECK(pac_stream_read(s, buf, sizeof buf, 1000, &info, NULL) == PAC_E_DEVICE_LOST, "loss is sticky");
     pac_stream_stats st;
-    CHECK(pac_stream_stats_get(s, &st) == PAC_OK, "stats after the loss");
-    pac_stream_interrupt(s);
+    CHECK(pac_stream_stats_get(s, &st, NULL) == PAC_OK, "stats after the loss");
+    pac_stream_interrupt(s, NULL);
     pac_stream_close(s);
     rc = pac_pulse_open(server, PAC_DEVICE_BY_NAME, monitor, PAC_FORMAT_F32LE, 48000, 2, 480, 2000,
-                        "shim_test", "loss", 5000, &s);
+                        "shim_test", "loss", 5000, &s, NULL);
     CHECK(rc == PAC_E_DEVICE_NOT_FOUND, "reopen of the lost device: %d", rc);
 }
 

@@ -3,16 +3,21 @@ package io.github.panamaaudio.internal;
 import io.github.panamaaudio.AudioException;
 import io.github.panamaaudio.AudioException.Kind;
 import io.github.panamaaudio.internal.ffi.PacShim;
+import io.github.panamaaudio.internal.ffi.pac_error;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
 import java.nio.charset.StandardCharsets;
 
 /**
  * Turns shim status codes into {@link AudioException}s with the shim's own words.
  *
- * <p>Thread-safety: stateless; the failure detail is per OS thread, so call
- * {@link #failure} on the thread that got the status, right after the call.
+ * <p>Every fallible shim function fills a {@code pac_error} the caller hands in
+ * before it returns, so the detail belongs to that call wherever the calling
+ * (possibly virtual) thread runs afterwards.
+ *
+ * <p>Thread-safety: stateless; a {@code pac_error} segment belongs to whoever
+ * allocated it for a call.
  */
 public final class Native {
 
@@ -30,10 +35,19 @@ public final class Native {
         return Kind.INTERNAL;
     }
 
-    /** An exception for a failed call: "what: kind text: detail". */
-    public static AudioException failure(String what, int status) {
+    /** A pac_error for one call (or one reader's calls), in the caller's allocator. */
+    public static MemorySegment allocateError(SegmentAllocator allocator) {
+        return pac_error.allocate(allocator);
+    }
+
+    /**
+     * An exception for a failed call, "what: kind text (detail)", with the status and
+     * detail the call wrote into {@code error}.
+     */
+    public static AudioException failure(String what, MemorySegment error) {
+        int status = pac_error.status(error);
         String kindText = PacShim.pac_strerror(status).reinterpret(256).getString(0, StandardCharsets.UTF_8);
-        String detail = lastErrorDetail();
+        String detail = detail(error);
         String message = what + ": " + kindText + (detail.isEmpty() || detail.equals(kindText) ? "" : " (" + detail + ")");
         return new AudioException(kindOf(status), message);
     }
@@ -47,12 +61,10 @@ public final class Native {
         };
     }
 
-    /** The calling thread's last failure detail from the shim. */
-    public static String lastErrorDetail() {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment buf = arena.allocate(512);
-            PacShim.pac_last_error_detail(buf, buf.byteSize());
-            return buf.getString(0, StandardCharsets.UTF_8);
-        }
+    /** The detail a call wrote into {@code error} (empty on success). */
+    public static String detail(MemorySegment error) {
+        int len = Math.clamp(pac_error.detail_len(error), 0, PacShim.PAC_ERROR_DETAIL_CAPACITY() - 1);
+        byte[] bytes = pac_error.detail(error).asSlice(0, len).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+        return new String(bytes, StandardCharsets.UTF_8);
     }
 }

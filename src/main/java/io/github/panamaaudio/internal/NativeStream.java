@@ -2,6 +2,7 @@ package io.github.panamaaudio.internal;
 
 import io.github.panamaaudio.AudioException;
 import io.github.panamaaudio.internal.ffi.PacShim;
+import io.github.panamaaudio.internal.ffi.pac_error;
 import io.github.panamaaudio.internal.ffi.pac_packet_info;
 import io.github.panamaaudio.internal.ffi.pac_stream_stats;
 
@@ -10,8 +11,9 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * One shim stream handle of any backend, with the off-heap memory its calls need:
- * the packet info the shim fills on each read and the failure detail of the last
- * failed read.
+ * the packet info the shim fills on each read and the {@code pac_error} each read
+ * fills with its own status and failure detail (so the detail of a failed read is
+ * the one that read returned, whichever OS thread the reader resumes on).
  *
  * <p>Thread-safety: {@link #read}, {@link #info()} and {@link #failure} by one
  * thread at a time (the reader); {@link #interrupt} and {@link #latencyNanos} from
@@ -29,11 +31,14 @@ public final class NativeStream {
     /** Owns {@link #info}; closed by {@link #free()}, when no reader is inside. */
     private final Arena arena = Arena.ofShared();
     private final MemorySegment info;
+    /** The reader's pac_error, filled by every {@link #read}. */
+    private final MemorySegment error;
 
     public NativeStream(MemorySegment handle, String backend) {
         this.handle = handle;
         this.backend = backend;
         this.info = pac_packet_info.allocate(arena);
+        this.error = Native.allocateError(arena);
     }
 
     /** The backend that opened it ("pulse", "tone"). */
@@ -46,7 +51,7 @@ public final class NativeStream {
      * fills {@link #info()}; returns the shim status (PAC_OK, PAC_E_TIMEOUT, ...).
      */
     public int read(MemorySegment dst, int timeoutMillis) {
-        return PacShim.pac_stream_read(handle, dst, dst.byteSize(), timeoutMillis, info);
+        return PacShim.pac_stream_read(handle, dst, dst.byteSize(), timeoutMillis, info, error);
     }
 
     /** The pac_packet_info of the last successful {@link #read}. Reader only. */
@@ -54,14 +59,19 @@ public final class NativeStream {
         return info;
     }
 
-    /** The exception for the status of the last failed {@link #read}, with the shim's detail. Reader only. */
+    /**
+     * The exception for the last failed {@link #read}, with the status and detail
+     * that read returned; {@code status} is the status it returned (checked
+     * against the recorded one). Reader only.
+     */
     public AudioException failure(String what, int status) {
-        return Native.failure(what, status);
+        assert status == pac_error.status(error) : status + " vs " + pac_error.status(error);
+        return Native.failure(what, error);
     }
 
     /** Wakes a blocked reader; later reads fail with PAC_E_CLOSED. Idempotent. */
     public void interrupt() {
-        PacShim.pac_stream_interrupt(handle);
+        PacShim.pac_stream_interrupt(handle, MemorySegment.NULL);
     }
 
     /**
@@ -72,11 +82,12 @@ public final class NativeStream {
     public long latencyNanos() {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment stats = pac_stream_stats.allocate(a);
-            if (PacShim.pac_stream_stats_get(handle, stats) != PacShim.PAC_OK()) {
+            MemorySegment callError = Native.allocateError(a); // this call's own, never the reader's
+            if (PacShim.pac_stream_stats_get(handle, stats, callError) != PacShim.PAC_OK()
+                    || pac_stream_stats.latency_known(stats) == 0) {
                 return LATENCY_UNKNOWN;
             }
-            long us = pac_stream_stats.latency_us(stats);
-            return us == -1 ? LATENCY_UNKNOWN : us * 1000;
+            return pac_stream_stats.latency_ns(stats);
         }
     }
 

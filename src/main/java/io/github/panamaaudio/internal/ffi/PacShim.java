@@ -149,10 +149,19 @@ public class PacShim {
     public static int PAC_TONE_PATTERN() {
         return PAC_TONE_PATTERN;
     }
-    private static final int PAC_ABI_VERSION = (int)1L;
+    private static final int PAC_ERROR_DETAIL_CAPACITY = (int)504L;
     /**
      * {@snippet lang=c :
-     * #define PAC_ABI_VERSION 1
+     * #define PAC_ERROR_DETAIL_CAPACITY 504
+     * }
+     */
+    public static int PAC_ERROR_DETAIL_CAPACITY() {
+        return PAC_ERROR_DETAIL_CAPACITY;
+    }
+    private static final int PAC_ABI_VERSION = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define PAC_ABI_VERSION 2
      * }
      */
     public static int PAC_ABI_VERSION() {
@@ -273,126 +282,12 @@ public class PacShim {
         }
     }
 
-    private static class pac_last_error_detail {
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            PacShim.C_INT,
-            PacShim.C_POINTER,
-            PacShim.C_LONG
-        );
-
-        public static final MemorySegment ADDR = PacShim.findOrThrow("pac_last_error_detail");
-
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
-    }
-
-    /**
-     * Function descriptor for:
-     * {@snippet lang=c :
-     * int32_t pac_last_error_detail(uint8_t *buf, int64_t capacity)
-     * }
-     */
-    public static FunctionDescriptor pac_last_error_detail$descriptor() {
-        return pac_last_error_detail.DESC;
-    }
-
-    /**
-     * Downcall method handle for:
-     * {@snippet lang=c :
-     * int32_t pac_last_error_detail(uint8_t *buf, int64_t capacity)
-     * }
-     */
-    public static MethodHandle pac_last_error_detail$handle() {
-        return pac_last_error_detail.HANDLE;
-    }
-
-    /**
-     * Address for:
-     * {@snippet lang=c :
-     * int32_t pac_last_error_detail(uint8_t *buf, int64_t capacity)
-     * }
-     */
-    public static MemorySegment pac_last_error_detail$address() {
-        return pac_last_error_detail.ADDR;
-    }
-
-    /**
-     * {@snippet lang=c :
-     * int32_t pac_last_error_detail(uint8_t *buf, int64_t capacity)
-     * }
-     */
-    public static int pac_last_error_detail(MemorySegment buf, long capacity) {
-        var mh$ = pac_last_error_detail.HANDLE;
-        try {
-            if (TRACE_DOWNCALLS) {
-                traceDowncall("pac_last_error_detail", buf, capacity);
-            }
-            return (int)mh$.invokeExact(buf, capacity);
-        } catch (Throwable ex$) {
-           throw new AssertionError("should not reach here", ex$);
-        }
-    }
-
-    private static class pac_monotonic_ns {
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            PacShim.C_LONG    );
-
-        public static final MemorySegment ADDR = PacShim.findOrThrow("pac_monotonic_ns");
-
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
-    }
-
-    /**
-     * Function descriptor for:
-     * {@snippet lang=c :
-     * int64_t pac_monotonic_ns()
-     * }
-     */
-    public static FunctionDescriptor pac_monotonic_ns$descriptor() {
-        return pac_monotonic_ns.DESC;
-    }
-
-    /**
-     * Downcall method handle for:
-     * {@snippet lang=c :
-     * int64_t pac_monotonic_ns()
-     * }
-     */
-    public static MethodHandle pac_monotonic_ns$handle() {
-        return pac_monotonic_ns.HANDLE;
-    }
-
-    /**
-     * Address for:
-     * {@snippet lang=c :
-     * int64_t pac_monotonic_ns()
-     * }
-     */
-    public static MemorySegment pac_monotonic_ns$address() {
-        return pac_monotonic_ns.ADDR;
-    }
-
-    /**
-     * {@snippet lang=c :
-     * int64_t pac_monotonic_ns()
-     * }
-     */
-    public static long pac_monotonic_ns() {
-        var mh$ = pac_monotonic_ns.HANDLE;
-        try {
-            if (TRACE_DOWNCALLS) {
-                traceDowncall("pac_monotonic_ns");
-            }
-            return (long)mh$.invokeExact();
-        } catch (Throwable ex$) {
-           throw new AssertionError("should not reach here", ex$);
-        }
-    }
-
     private static class pac_pulse_probe {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             PacShim.C_INT,
             PacShim.C_POINTER,
-            PacShim.C_INT
+            PacShim.C_INT,
+            PacShim.C_POINTER
         );
 
         public static final MemorySegment ADDR = PacShim.findOrThrow("pac_pulse_probe");
@@ -403,7 +298,7 @@ public class PacShim {
     /**
      * Function descriptor for:
      * {@snippet lang=c :
-     * int32_t pac_pulse_probe(const char *server, int32_t timeout_ms)
+     * int32_t pac_pulse_probe(const char *server, int32_t timeout_ms, pac_error *err)
      * }
      */
     public static FunctionDescriptor pac_pulse_probe$descriptor() {
@@ -413,7 +308,7 @@ public class PacShim {
     /**
      * Downcall method handle for:
      * {@snippet lang=c :
-     * int32_t pac_pulse_probe(const char *server, int32_t timeout_ms)
+     * int32_t pac_pulse_probe(const char *server, int32_t timeout_ms, pac_error *err)
      * }
      */
     public static MethodHandle pac_pulse_probe$handle() {
@@ -423,7 +318,7 @@ public class PacShim {
     /**
      * Address for:
      * {@snippet lang=c :
-     * int32_t pac_pulse_probe(const char *server, int32_t timeout_ms)
+     * int32_t pac_pulse_probe(const char *server, int32_t timeout_ms, pac_error *err)
      * }
      */
     public static MemorySegment pac_pulse_probe$address() {
@@ -432,16 +327,16 @@ public class PacShim {
 
     /**
      * {@snippet lang=c :
-     * int32_t pac_pulse_probe(const char *server, int32_t timeout_ms)
+     * int32_t pac_pulse_probe(const char *server, int32_t timeout_ms, pac_error *err)
      * }
      */
-    public static int pac_pulse_probe(MemorySegment server, int timeout_ms) {
+    public static int pac_pulse_probe(MemorySegment server, int timeout_ms, MemorySegment err) {
         var mh$ = pac_pulse_probe.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
-                traceDowncall("pac_pulse_probe", server, timeout_ms);
+                traceDowncall("pac_pulse_probe", server, timeout_ms, err);
             }
-            return (int)mh$.invokeExact(server, timeout_ms);
+            return (int)mh$.invokeExact(server, timeout_ms, err);
         } catch (Throwable ex$) {
            throw new AssertionError("should not reach here", ex$);
         }
@@ -455,7 +350,8 @@ public class PacShim {
             PacShim.C_LONG,
             PacShim.C_POINTER,
             PacShim.C_POINTER,
-            PacShim.C_INT
+            PacShim.C_INT,
+            PacShim.C_POINTER
         );
 
         public static final MemorySegment ADDR = PacShim.findOrThrow("pac_pulse_list_sources");
@@ -466,7 +362,7 @@ public class PacShim {
     /**
      * Function descriptor for:
      * {@snippet lang=c :
-     * int32_t pac_pulse_list_sources(const char *server, uint8_t *buf, int64_t capacity, int64_t *used, int32_t *count, int32_t timeout_ms)
+     * int32_t pac_pulse_list_sources(const char *server, uint8_t *buf, int64_t capacity, int64_t *used, int32_t *count, int32_t timeout_ms, pac_error *err)
      * }
      */
     public static FunctionDescriptor pac_pulse_list_sources$descriptor() {
@@ -476,7 +372,7 @@ public class PacShim {
     /**
      * Downcall method handle for:
      * {@snippet lang=c :
-     * int32_t pac_pulse_list_sources(const char *server, uint8_t *buf, int64_t capacity, int64_t *used, int32_t *count, int32_t timeout_ms)
+     * int32_t pac_pulse_list_sources(const char *server, uint8_t *buf, int64_t capacity, int64_t *used, int32_t *count, int32_t timeout_ms, pac_error *err)
      * }
      */
     public static MethodHandle pac_pulse_list_sources$handle() {
@@ -486,7 +382,7 @@ public class PacShim {
     /**
      * Address for:
      * {@snippet lang=c :
-     * int32_t pac_pulse_list_sources(const char *server, uint8_t *buf, int64_t capacity, int64_t *used, int32_t *count, int32_t timeout_ms)
+     * int32_t pac_pulse_list_sources(const char *server, uint8_t *buf, int64_t capacity, int64_t *used, int32_t *count, int32_t timeout_ms, pac_error *err)
      * }
      */
     public static MemorySegment pac_pulse_list_sources$address() {
@@ -495,16 +391,16 @@ public class PacShim {
 
     /**
      * {@snippet lang=c :
-     * int32_t pac_pulse_list_sources(const char *server, uint8_t *buf, int64_t capacity, int64_t *used, int32_t *count, int32_t timeout_ms)
+     * int32_t pac_pulse_list_sources(const char *server, uint8_t *buf, int64_t capacity, int64_t *used, int32_t *count, int32_t timeout_ms, pac_error *err)
      * }
      */
-    public static int pac_pulse_list_sources(MemorySegment server, MemorySegment buf, long capacity, MemorySegment used, MemorySegment count, int timeout_ms) {
+    public static int pac_pulse_list_sources(MemorySegment server, MemorySegment buf, long capacity, MemorySegment used, MemorySegment count, int timeout_ms, MemorySegment err) {
         var mh$ = pac_pulse_list_sources.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
-                traceDowncall("pac_pulse_list_sources", server, buf, capacity, used, count, timeout_ms);
+                traceDowncall("pac_pulse_list_sources", server, buf, capacity, used, count, timeout_ms, err);
             }
-            return (int)mh$.invokeExact(server, buf, capacity, used, count, timeout_ms);
+            return (int)mh$.invokeExact(server, buf, capacity, used, count, timeout_ms, err);
         } catch (Throwable ex$) {
            throw new AssertionError("should not reach here", ex$);
         }
@@ -524,6 +420,7 @@ public class PacShim {
             PacShim.C_POINTER,
             PacShim.C_POINTER,
             PacShim.C_INT,
+            PacShim.C_POINTER,
             PacShim.C_POINTER
         );
 
@@ -535,7 +432,7 @@ public class PacShim {
     /**
      * Function descriptor for:
      * {@snippet lang=c :
-     * int32_t pac_pulse_open(const char *server, int32_t device_kind, const char *device_name, int32_t format, int32_t rate, int32_t channels, int32_t packet_frames, int32_t buffer_ms, const char *app_name, const char *stream_name, int32_t timeout_ms, pac_stream **out)
+     * int32_t pac_pulse_open(const char *server, int32_t device_kind, const char *device_name, int32_t format, int32_t rate, int32_t channels, int32_t packet_frames, int32_t buffer_ms, const char *app_name, const char *stream_name, int32_t timeout_ms, pac_stream **out, pac_error *err)
      * }
      */
     public static FunctionDescriptor pac_pulse_open$descriptor() {
@@ -545,7 +442,7 @@ public class PacShim {
     /**
      * Downcall method handle for:
      * {@snippet lang=c :
-     * int32_t pac_pulse_open(const char *server, int32_t device_kind, const char *device_name, int32_t format, int32_t rate, int32_t channels, int32_t packet_frames, int32_t buffer_ms, const char *app_name, const char *stream_name, int32_t timeout_ms, pac_stream **out)
+     * int32_t pac_pulse_open(const char *server, int32_t device_kind, const char *device_name, int32_t format, int32_t rate, int32_t channels, int32_t packet_frames, int32_t buffer_ms, const char *app_name, const char *stream_name, int32_t timeout_ms, pac_stream **out, pac_error *err)
      * }
      */
     public static MethodHandle pac_pulse_open$handle() {
@@ -555,7 +452,7 @@ public class PacShim {
     /**
      * Address for:
      * {@snippet lang=c :
-     * int32_t pac_pulse_open(const char *server, int32_t device_kind, const char *device_name, int32_t format, int32_t rate, int32_t channels, int32_t packet_frames, int32_t buffer_ms, const char *app_name, const char *stream_name, int32_t timeout_ms, pac_stream **out)
+     * int32_t pac_pulse_open(const char *server, int32_t device_kind, const char *device_name, int32_t format, int32_t rate, int32_t channels, int32_t packet_frames, int32_t buffer_ms, const char *app_name, const char *stream_name, int32_t timeout_ms, pac_stream **out, pac_error *err)
      * }
      */
     public static MemorySegment pac_pulse_open$address() {
@@ -564,16 +461,16 @@ public class PacShim {
 
     /**
      * {@snippet lang=c :
-     * int32_t pac_pulse_open(const char *server, int32_t device_kind, const char *device_name, int32_t format, int32_t rate, int32_t channels, int32_t packet_frames, int32_t buffer_ms, const char *app_name, const char *stream_name, int32_t timeout_ms, pac_stream **out)
+     * int32_t pac_pulse_open(const char *server, int32_t device_kind, const char *device_name, int32_t format, int32_t rate, int32_t channels, int32_t packet_frames, int32_t buffer_ms, const char *app_name, const char *stream_name, int32_t timeout_ms, pac_stream **out, pac_error *err)
      * }
      */
-    public static int pac_pulse_open(MemorySegment server, int device_kind, MemorySegment device_name, int format, int rate, int channels, int packet_frames, int buffer_ms, MemorySegment app_name, MemorySegment stream_name, int timeout_ms, MemorySegment out) {
+    public static int pac_pulse_open(MemorySegment server, int device_kind, MemorySegment device_name, int format, int rate, int channels, int packet_frames, int buffer_ms, MemorySegment app_name, MemorySegment stream_name, int timeout_ms, MemorySegment out, MemorySegment err) {
         var mh$ = pac_pulse_open.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
-                traceDowncall("pac_pulse_open", server, device_kind, device_name, format, rate, channels, packet_frames, buffer_ms, app_name, stream_name, timeout_ms, out);
+                traceDowncall("pac_pulse_open", server, device_kind, device_name, format, rate, channels, packet_frames, buffer_ms, app_name, stream_name, timeout_ms, out, err);
             }
-            return (int)mh$.invokeExact(server, device_kind, device_name, format, rate, channels, packet_frames, buffer_ms, app_name, stream_name, timeout_ms, out);
+            return (int)mh$.invokeExact(server, device_kind, device_name, format, rate, channels, packet_frames, buffer_ms, app_name, stream_name, timeout_ms, out, err);
         } catch (Throwable ex$) {
            throw new AssertionError("should not reach here", ex$);
         }
@@ -590,6 +487,7 @@ public class PacShim {
             PacShim.C_INT,
             PacShim.C_INT,
             PacShim.C_INT,
+            PacShim.C_POINTER,
             PacShim.C_POINTER
         );
 
@@ -601,7 +499,7 @@ public class PacShim {
     /**
      * Function descriptor for:
      * {@snippet lang=c :
-     * int32_t pac_tone_open(int32_t mode, int32_t format, int32_t rate, int32_t channels, int32_t packet_frames, int32_t frequency_millihz, int32_t amplitude_ppm, int32_t paced, pac_stream **out)
+     * int32_t pac_tone_open(int32_t mode, int32_t format, int32_t rate, int32_t channels, int32_t packet_frames, int32_t frequency_millihz, int32_t amplitude_ppm, int32_t paced, pac_stream **out, pac_error *err)
      * }
      */
     public static FunctionDescriptor pac_tone_open$descriptor() {
@@ -611,7 +509,7 @@ public class PacShim {
     /**
      * Downcall method handle for:
      * {@snippet lang=c :
-     * int32_t pac_tone_open(int32_t mode, int32_t format, int32_t rate, int32_t channels, int32_t packet_frames, int32_t frequency_millihz, int32_t amplitude_ppm, int32_t paced, pac_stream **out)
+     * int32_t pac_tone_open(int32_t mode, int32_t format, int32_t rate, int32_t channels, int32_t packet_frames, int32_t frequency_millihz, int32_t amplitude_ppm, int32_t paced, pac_stream **out, pac_error *err)
      * }
      */
     public static MethodHandle pac_tone_open$handle() {
@@ -621,7 +519,7 @@ public class PacShim {
     /**
      * Address for:
      * {@snippet lang=c :
-     * int32_t pac_tone_open(int32_t mode, int32_t format, int32_t rate, int32_t channels, int32_t packet_frames, int32_t frequency_millihz, int32_t amplitude_ppm, int32_t paced, pac_stream **out)
+     * int32_t pac_tone_open(int32_t mode, int32_t format, int32_t rate, int32_t channels, int32_t packet_frames, int32_t frequency_millihz, int32_t amplitude_ppm, int32_t paced, pac_stream **out, pac_error *err)
      * }
      */
     public static MemorySegment pac_tone_open$address() {
@@ -630,16 +528,16 @@ public class PacShim {
 
     /**
      * {@snippet lang=c :
-     * int32_t pac_tone_open(int32_t mode, int32_t format, int32_t rate, int32_t channels, int32_t packet_frames, int32_t frequency_millihz, int32_t amplitude_ppm, int32_t paced, pac_stream **out)
+     * int32_t pac_tone_open(int32_t mode, int32_t format, int32_t rate, int32_t channels, int32_t packet_frames, int32_t frequency_millihz, int32_t amplitude_ppm, int32_t paced, pac_stream **out, pac_error *err)
      * }
      */
-    public static int pac_tone_open(int mode, int format, int rate, int channels, int packet_frames, int frequency_millihz, int amplitude_ppm, int paced, MemorySegment out) {
+    public static int pac_tone_open(int mode, int format, int rate, int channels, int packet_frames, int frequency_millihz, int amplitude_ppm, int paced, MemorySegment out, MemorySegment err) {
         var mh$ = pac_tone_open.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
-                traceDowncall("pac_tone_open", mode, format, rate, channels, packet_frames, frequency_millihz, amplitude_ppm, paced, out);
+                traceDowncall("pac_tone_open", mode, format, rate, channels, packet_frames, frequency_millihz, amplitude_ppm, paced, out, err);
             }
-            return (int)mh$.invokeExact(mode, format, rate, channels, packet_frames, frequency_millihz, amplitude_ppm, paced, out);
+            return (int)mh$.invokeExact(mode, format, rate, channels, packet_frames, frequency_millihz, amplitude_ppm, paced, out, err);
         } catch (Throwable ex$) {
            throw new AssertionError("should not reach here", ex$);
         }
@@ -652,6 +550,7 @@ public class PacShim {
             PacShim.C_POINTER,
             PacShim.C_LONG,
             PacShim.C_INT,
+            PacShim.C_POINTER,
             PacShim.C_POINTER
         );
 
@@ -663,7 +562,7 @@ public class PacShim {
     /**
      * Function descriptor for:
      * {@snippet lang=c :
-     * int32_t pac_stream_read(pac_stream *stream, uint8_t *dst, int64_t capacity, int32_t timeout_ms, pac_packet_info *info)
+     * int32_t pac_stream_read(pac_stream *stream, uint8_t *dst, int64_t capacity, int32_t timeout_ms, pac_packet_info *info, pac_error *err)
      * }
      */
     public static FunctionDescriptor pac_stream_read$descriptor() {
@@ -673,7 +572,7 @@ public class PacShim {
     /**
      * Downcall method handle for:
      * {@snippet lang=c :
-     * int32_t pac_stream_read(pac_stream *stream, uint8_t *dst, int64_t capacity, int32_t timeout_ms, pac_packet_info *info)
+     * int32_t pac_stream_read(pac_stream *stream, uint8_t *dst, int64_t capacity, int32_t timeout_ms, pac_packet_info *info, pac_error *err)
      * }
      */
     public static MethodHandle pac_stream_read$handle() {
@@ -683,7 +582,7 @@ public class PacShim {
     /**
      * Address for:
      * {@snippet lang=c :
-     * int32_t pac_stream_read(pac_stream *stream, uint8_t *dst, int64_t capacity, int32_t timeout_ms, pac_packet_info *info)
+     * int32_t pac_stream_read(pac_stream *stream, uint8_t *dst, int64_t capacity, int32_t timeout_ms, pac_packet_info *info, pac_error *err)
      * }
      */
     public static MemorySegment pac_stream_read$address() {
@@ -692,16 +591,16 @@ public class PacShim {
 
     /**
      * {@snippet lang=c :
-     * int32_t pac_stream_read(pac_stream *stream, uint8_t *dst, int64_t capacity, int32_t timeout_ms, pac_packet_info *info)
+     * int32_t pac_stream_read(pac_stream *stream, uint8_t *dst, int64_t capacity, int32_t timeout_ms, pac_packet_info *info, pac_error *err)
      * }
      */
-    public static int pac_stream_read(MemorySegment stream, MemorySegment dst, long capacity, int timeout_ms, MemorySegment info) {
+    public static int pac_stream_read(MemorySegment stream, MemorySegment dst, long capacity, int timeout_ms, MemorySegment info, MemorySegment err) {
         var mh$ = pac_stream_read.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
-                traceDowncall("pac_stream_read", stream, dst, capacity, timeout_ms, info);
+                traceDowncall("pac_stream_read", stream, dst, capacity, timeout_ms, info, err);
             }
-            return (int)mh$.invokeExact(stream, dst, capacity, timeout_ms, info);
+            return (int)mh$.invokeExact(stream, dst, capacity, timeout_ms, info, err);
         } catch (Throwable ex$) {
            throw new AssertionError("should not reach here", ex$);
         }
@@ -710,6 +609,7 @@ public class PacShim {
     private static class pac_stream_stats_get {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             PacShim.C_INT,
+            PacShim.C_POINTER,
             PacShim.C_POINTER,
             PacShim.C_POINTER
         );
@@ -722,7 +622,7 @@ public class PacShim {
     /**
      * Function descriptor for:
      * {@snippet lang=c :
-     * int32_t pac_stream_stats_get(pac_stream *stream, pac_stream_stats *stats)
+     * int32_t pac_stream_stats_get(pac_stream *stream, pac_stream_stats *stats, pac_error *err)
      * }
      */
     public static FunctionDescriptor pac_stream_stats_get$descriptor() {
@@ -732,7 +632,7 @@ public class PacShim {
     /**
      * Downcall method handle for:
      * {@snippet lang=c :
-     * int32_t pac_stream_stats_get(pac_stream *stream, pac_stream_stats *stats)
+     * int32_t pac_stream_stats_get(pac_stream *stream, pac_stream_stats *stats, pac_error *err)
      * }
      */
     public static MethodHandle pac_stream_stats_get$handle() {
@@ -742,7 +642,7 @@ public class PacShim {
     /**
      * Address for:
      * {@snippet lang=c :
-     * int32_t pac_stream_stats_get(pac_stream *stream, pac_stream_stats *stats)
+     * int32_t pac_stream_stats_get(pac_stream *stream, pac_stream_stats *stats, pac_error *err)
      * }
      */
     public static MemorySegment pac_stream_stats_get$address() {
@@ -751,16 +651,16 @@ public class PacShim {
 
     /**
      * {@snippet lang=c :
-     * int32_t pac_stream_stats_get(pac_stream *stream, pac_stream_stats *stats)
+     * int32_t pac_stream_stats_get(pac_stream *stream, pac_stream_stats *stats, pac_error *err)
      * }
      */
-    public static int pac_stream_stats_get(MemorySegment stream, MemorySegment stats) {
+    public static int pac_stream_stats_get(MemorySegment stream, MemorySegment stats, MemorySegment err) {
         var mh$ = pac_stream_stats_get.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
-                traceDowncall("pac_stream_stats_get", stream, stats);
+                traceDowncall("pac_stream_stats_get", stream, stats, err);
             }
-            return (int)mh$.invokeExact(stream, stats);
+            return (int)mh$.invokeExact(stream, stats, err);
         } catch (Throwable ex$) {
            throw new AssertionError("should not reach here", ex$);
         }
@@ -769,6 +669,7 @@ public class PacShim {
     private static class pac_stream_interrupt {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             PacShim.C_INT,
+            PacShim.C_POINTER,
             PacShim.C_POINTER
         );
 
@@ -780,7 +681,7 @@ public class PacShim {
     /**
      * Function descriptor for:
      * {@snippet lang=c :
-     * int32_t pac_stream_interrupt(pac_stream *stream)
+     * int32_t pac_stream_interrupt(pac_stream *stream, pac_error *err)
      * }
      */
     public static FunctionDescriptor pac_stream_interrupt$descriptor() {
@@ -790,7 +691,7 @@ public class PacShim {
     /**
      * Downcall method handle for:
      * {@snippet lang=c :
-     * int32_t pac_stream_interrupt(pac_stream *stream)
+     * int32_t pac_stream_interrupt(pac_stream *stream, pac_error *err)
      * }
      */
     public static MethodHandle pac_stream_interrupt$handle() {
@@ -800,7 +701,7 @@ public class PacShim {
     /**
      * Address for:
      * {@snippet lang=c :
-     * int32_t pac_stream_interrupt(pac_stream *stream)
+     * int32_t pac_stream_interrupt(pac_stream *stream, pac_error *err)
      * }
      */
     public static MemorySegment pac_stream_interrupt$address() {
@@ -809,16 +710,16 @@ public class PacShim {
 
     /**
      * {@snippet lang=c :
-     * int32_t pac_stream_interrupt(pac_stream *stream)
+     * int32_t pac_stream_interrupt(pac_stream *stream, pac_error *err)
      * }
      */
-    public static int pac_stream_interrupt(MemorySegment stream) {
+    public static int pac_stream_interrupt(MemorySegment stream, MemorySegment err) {
         var mh$ = pac_stream_interrupt.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
-                traceDowncall("pac_stream_interrupt", stream);
+                traceDowncall("pac_stream_interrupt", stream, err);
             }
-            return (int)mh$.invokeExact(stream);
+            return (int)mh$.invokeExact(stream, err);
         } catch (Throwable ex$) {
            throw new AssertionError("should not reach here", ex$);
         }
@@ -886,7 +787,8 @@ public class PacShim {
             PacShim.C_INT,
             PacShim.C_POINTER,
             PacShim.C_LONG,
-            PacShim.C_LONG
+            PacShim.C_LONG,
+            PacShim.C_POINTER
         );
 
         public static final MemorySegment ADDR = PacShim.findOrThrow("pac_pattern_fill");
@@ -897,7 +799,7 @@ public class PacShim {
     /**
      * Function descriptor for:
      * {@snippet lang=c :
-     * int32_t pac_pattern_fill(uint8_t *dst, int64_t n, int64_t offset)
+     * int32_t pac_pattern_fill(uint8_t *dst, int64_t n, int64_t offset, pac_error *err)
      * }
      */
     public static FunctionDescriptor pac_pattern_fill$descriptor() {
@@ -907,7 +809,7 @@ public class PacShim {
     /**
      * Downcall method handle for:
      * {@snippet lang=c :
-     * int32_t pac_pattern_fill(uint8_t *dst, int64_t n, int64_t offset)
+     * int32_t pac_pattern_fill(uint8_t *dst, int64_t n, int64_t offset, pac_error *err)
      * }
      */
     public static MethodHandle pac_pattern_fill$handle() {
@@ -917,7 +819,7 @@ public class PacShim {
     /**
      * Address for:
      * {@snippet lang=c :
-     * int32_t pac_pattern_fill(uint8_t *dst, int64_t n, int64_t offset)
+     * int32_t pac_pattern_fill(uint8_t *dst, int64_t n, int64_t offset, pac_error *err)
      * }
      */
     public static MemorySegment pac_pattern_fill$address() {
@@ -926,16 +828,16 @@ public class PacShim {
 
     /**
      * {@snippet lang=c :
-     * int32_t pac_pattern_fill(uint8_t *dst, int64_t n, int64_t offset)
+     * int32_t pac_pattern_fill(uint8_t *dst, int64_t n, int64_t offset, pac_error *err)
      * }
      */
-    public static int pac_pattern_fill(MemorySegment dst, long n, long offset) {
+    public static int pac_pattern_fill(MemorySegment dst, long n, long offset, MemorySegment err) {
         var mh$ = pac_pattern_fill.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
-                traceDowncall("pac_pattern_fill", dst, n, offset);
+                traceDowncall("pac_pattern_fill", dst, n, offset, err);
             }
-            return (int)mh$.invokeExact(dst, n, offset);
+            return (int)mh$.invokeExact(dst, n, offset, err);
         } catch (Throwable ex$) {
            throw new AssertionError("should not reach here", ex$);
         }

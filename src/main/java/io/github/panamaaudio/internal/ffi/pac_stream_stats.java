@@ -15,9 +15,9 @@ import static java.lang.foreign.MemoryLayout.PathElement.*;
 /**
  * {@snippet lang=c :
  * struct pac_stream_stats {
- *     int64_t overruns;
- *     int64_t latency_us;
- *     int64_t frames;
+ *     int64_t latency_ns;
+ *     int32_t latency_known;
+ *     int32_t reserved;
  * }
  * }
  */
@@ -28,9 +28,9 @@ public class pac_stream_stats {
     }
 
     private static final GroupLayout $LAYOUT = MemoryLayout.structLayout(
-        PacShim.C_LONG.withName("overruns"),
-        PacShim.C_LONG.withName("latency_us"),
-        PacShim.C_LONG.withName("frames")
+        PacShim.C_LONG.withName("latency_ns"),
+        PacShim.C_INT.withName("latency_known"),
+        PacShim.C_INT.withName("reserved")
     ).withName("pac_stream_stats");
 
     /**
@@ -40,136 +40,136 @@ public class pac_stream_stats {
         return $LAYOUT;
     }
 
-    private static final OfLong overruns$LAYOUT = (OfLong)$LAYOUT.select(groupElement("overruns"));
+    private static final OfLong latency_ns$LAYOUT = (OfLong)$LAYOUT.select(groupElement("latency_ns"));
 
     /**
      * Layout for field:
      * {@snippet lang=c :
-     * int64_t overruns
+     * int64_t latency_ns
      * }
      */
-    public static final OfLong overruns$layout() {
-        return overruns$LAYOUT;
+    public static final OfLong latency_ns$layout() {
+        return latency_ns$LAYOUT;
     }
 
-    private static final long overruns$OFFSET = $LAYOUT.byteOffset(groupElement("overruns"));
+    private static final long latency_ns$OFFSET = $LAYOUT.byteOffset(groupElement("latency_ns"));
 
     /**
      * Offset for field:
      * {@snippet lang=c :
-     * int64_t overruns
+     * int64_t latency_ns
      * }
      */
-    public static final long overruns$offset() {
-        return overruns$OFFSET;
+    public static final long latency_ns$offset() {
+        return latency_ns$OFFSET;
     }
 
     /**
      * Getter for field:
      * {@snippet lang=c :
-     * int64_t overruns
+     * int64_t latency_ns
      * }
      */
-    public static long overruns(MemorySegment struct) {
-        return struct.get(overruns$LAYOUT, overruns$OFFSET);
+    public static long latency_ns(MemorySegment struct) {
+        return struct.get(latency_ns$LAYOUT, latency_ns$OFFSET);
     }
 
     /**
      * Setter for field:
      * {@snippet lang=c :
-     * int64_t overruns
+     * int64_t latency_ns
      * }
      */
-    public static void overruns(MemorySegment struct, long fieldValue) {
-        struct.set(overruns$LAYOUT, overruns$OFFSET, fieldValue);
+    public static void latency_ns(MemorySegment struct, long fieldValue) {
+        struct.set(latency_ns$LAYOUT, latency_ns$OFFSET, fieldValue);
     }
 
-    private static final OfLong latency_us$LAYOUT = (OfLong)$LAYOUT.select(groupElement("latency_us"));
+    private static final OfInt latency_known$LAYOUT = (OfInt)$LAYOUT.select(groupElement("latency_known"));
 
     /**
      * Layout for field:
      * {@snippet lang=c :
-     * int64_t latency_us
+     * int32_t latency_known
      * }
      */
-    public static final OfLong latency_us$layout() {
-        return latency_us$LAYOUT;
+    public static final OfInt latency_known$layout() {
+        return latency_known$LAYOUT;
     }
 
-    private static final long latency_us$OFFSET = $LAYOUT.byteOffset(groupElement("latency_us"));
+    private static final long latency_known$OFFSET = $LAYOUT.byteOffset(groupElement("latency_known"));
 
     /**
      * Offset for field:
      * {@snippet lang=c :
-     * int64_t latency_us
+     * int32_t latency_known
      * }
      */
-    public static final long latency_us$offset() {
-        return latency_us$OFFSET;
+    public static final long latency_known$offset() {
+        return latency_known$OFFSET;
     }
 
     /**
      * Getter for field:
      * {@snippet lang=c :
-     * int64_t latency_us
+     * int32_t latency_known
      * }
      */
-    public static long latency_us(MemorySegment struct) {
-        return struct.get(latency_us$LAYOUT, latency_us$OFFSET);
+    public static int latency_known(MemorySegment struct) {
+        return struct.get(latency_known$LAYOUT, latency_known$OFFSET);
     }
 
     /**
      * Setter for field:
      * {@snippet lang=c :
-     * int64_t latency_us
+     * int32_t latency_known
      * }
      */
-    public static void latency_us(MemorySegment struct, long fieldValue) {
-        struct.set(latency_us$LAYOUT, latency_us$OFFSET, fieldValue);
+    public static void latency_known(MemorySegment struct, int fieldValue) {
+        struct.set(latency_known$LAYOUT, latency_known$OFFSET, fieldValue);
     }
 
-    private static final OfLong frames$LAYOUT = (OfLong)$LAYOUT.select(groupElement("frames"));
+    private static final OfInt reserved$LAYOUT = (OfInt)$LAYOUT.select(groupElement("reserved"));
 
     /**
      * Layout for field:
      * {@snippet lang=c :
-     * int64_t frames
+     * int32_t reserved
      * }
      */
-    public static final OfLong frames$layout() {
-        return frames$LAYOUT;
+    public static final OfInt reserved$layout() {
+        return reserved$LAYOUT;
     }
 
-    private static final long frames$OFFSET = $LAYOUT.byteOffset(groupElement("frames"));
+    private static final long reserved$OFFSET = $LAYOUT.byteOffset(groupElement("reserved"));
 
     /**
      * Offset for field:
      * {@snippet lang=c :
-     * int64_t frames
+     * int32_t reserved
      * }
      */
-    public static final long frames$offset() {
-        return frames$OFFSET;
+    public static final long reserved$offset() {
+        return reserved$OFFSET;
     }
 
     /**
      * Getter for field:
      * {@snippet lang=c :
-     * int64_t frames
+     * int32_t reserved
      * }
      */
-    public static long frames(MemorySegment struct) {
-        return struct.get(frames$LAYOUT, frames$OFFSET);
+    public static int reserved(MemorySegment struct) {
+        return struct.get(reserved$LAYOUT, reserved$OFFSET);
     }
 
     /**
      * Setter for field:
      * {@snippet lang=c :
-     * int64_t frames
+     * int32_t reserved
      * }
      */
-    public static void frames(MemorySegment struct, long fieldValue) {
-        struct.set(frames$LAYOUT, frames$OFFSET, fieldValue);
+    public static void reserved(MemorySegment struct, int fieldValue) {
+        struct.set(reserved$LAYOUT, reserved$OFFSET, fieldValue);
     }
 
     /**

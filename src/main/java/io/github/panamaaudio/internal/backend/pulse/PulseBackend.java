@@ -40,9 +40,10 @@ public final class PulseBackend implements Backend {
     /** Probes the server; throws BACKEND_UNAVAILABLE when none answers. */
     public static PulseBackend connect(String server, String appName, int timeoutMillis) throws AudioException {
         try (Arena arena = Arena.ofConfined()) {
-            int rc = PacShim.pac_pulse_probe(cString(arena, server), timeoutMillis);
+            MemorySegment error = Native.allocateError(arena);
+            int rc = PacShim.pac_pulse_probe(cString(arena, server), timeoutMillis, error);
             if (rc != PacShim.PAC_OK()) {
-                throw Native.failure("pulse", rc);
+                throw Native.failure("pulse", error);
             }
         }
         return new PulseBackend(server, appName, timeoutMillis);
@@ -61,14 +62,15 @@ public final class PulseBackend implements Backend {
                 MemorySegment buf = arena.allocate(capacity);
                 MemorySegment used = arena.allocate(ValueLayout.JAVA_LONG);
                 MemorySegment count = arena.allocate(ValueLayout.JAVA_INT);
+                MemorySegment error = Native.allocateError(arena);
                 int rc = PacShim.pac_pulse_list_sources(cString(arena, server), buf, capacity, used, count,
-                        timeoutMillis);
+                        timeoutMillis, error);
                 if (rc == PacShim.PAC_E_BUFFER_TOO_SMALL()) {
                     capacity = used.get(ValueLayout.JAVA_LONG, 0) + 4096;
                     continue;
                 }
                 if (rc != PacShim.PAC_OK()) {
-                    throw Native.failure("listing pulse sources", rc);
+                    throw Native.failure("listing pulse sources", error);
                 }
                 return parse(buf, used.get(ValueLayout.JAVA_LONG, 0), count.get(ValueLayout.JAVA_INT, 0));
             }
@@ -108,12 +110,13 @@ public final class PulseBackend implements Backend {
                 case NAMED -> PacShim.PAC_DEVICE_BY_NAME();
             };
             MemorySegment out = arena.allocate(ValueLayout.ADDRESS);
+            MemorySegment error = Native.allocateError(arena);
             int rc = PacShim.pac_pulse_open(cString(arena, server), kind, cString(arena, config.device().name()),
                     Native.formatCode(config), config.sampleRate(), config.channels(), config.packetFrames(),
                     (int) config.bufferDuration().toMillis(), cString(arena, appName),
-                    cString(arena, config.name()), timeoutMillis, out);
+                    cString(arena, config.name()), timeoutMillis, out, error);
             if (rc != PacShim.PAC_OK()) {
-                throw Native.failure("opening pulse stream " + describe(config), rc);
+                throw Native.failure("opening pulse stream " + describe(config), error);
             }
             return new NativeStream(out.get(ValueLayout.ADDRESS, 0), name());
         }

@@ -46,12 +46,13 @@ public final class ToneBackend implements Backend {
         }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment out = arena.allocate(ValueLayout.ADDRESS);
+            MemorySegment error = Native.allocateError(arena);
             int mode = config.tonePattern() ? PacShim.PAC_TONE_PATTERN() : PacShim.PAC_TONE_SINE();
             int rc = PacShim.pac_tone_open(mode, Native.formatCode(config), config.sampleRate(),
                     config.channels(), config.packetFrames(), (int) Math.round(config.toneFrequency() * 1000),
-                    (int) Math.round(config.toneAmplitude() * 1_000_000), config.tonePaced() ? 1 : 0, out);
+                    (int) Math.round(config.toneAmplitude() * 1_000_000), config.tonePaced() ? 1 : 0, out, error);
             if (rc != PacShim.PAC_OK()) {
-                throw Native.failure("opening tone stream", rc);
+                throw Native.failure("opening tone stream", error);
             }
             return new NativeStream(out.get(ValueLayout.ADDRESS, 0), name());
         }
