@@ -5,15 +5,23 @@ import io.github.panamaaudio.AudioException;
 import io.github.panamaaudio.AudioPacket;
 import io.github.panamaaudio.AudioStream;
 import io.github.panamaaudio.StreamConfig;
+import io.github.panamaaudio.internal.NativeStream;
 import io.github.panamaaudio.internal.ffi.PacShim;
 import io.github.panamaaudio.internal.ffi.pac_packet_info;
 import io.github.panamaaudio.internal.loader.ShimLoader;
+import io.github.panamaaudio.pool.SegmentPool;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
+import java.lang.invoke.MethodHandle;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import org.openjdk.jmh.annotations.Benchmark;
@@ -37,16 +45,26 @@ import org.openjdk.jmh.infra.Blackhole;
  * <ul>
  *   <li>{@link #ours}: {@code stream.next()} + {@code close()} on the unpaced tone
  *       backend in test-pattern mode: the whole library path (read lock, pool
- *       acquire, one downcall whose C side is a mutex and one memcpy into the pooled
- *       segment, packet lease, pool release).</li>
- *   <li>{@link #shimStreamRead}: the shim's own part of {@link #ours}: one
- *       {@code pac_stream_read} downcall on a tone stream opened directly through the
- *       bindings (the C stream's mutex, the memcpy, the packet-info struct), without
+ *       acquire, one {@code pac_stream_read} downcall whose C side is one memcpy
+ *       into the pooled segment, packet lease, pool release).</li>
+ *   <li>{@link #shimStreamRead}: the shim's own part of {@link #ours}: the
+ *       library's {@code NativeStream.read} (the one downcall, with the arguments
+ *       ours passes) on a tone stream opened directly through the bindings, without
  *       the Java API around it. {@code ours − shimStreamRead} is the Java side's cost,
  *       {@code shimStreamRead − floor} the C stream's.</li>
  *   <li>{@link #floor}: the same memcpy through one bare downcall,
- *       {@code pac_pattern_fill}, into a preallocated segment of a shared arena (the
- *       kind of memory the pool hands out): what any FFM design must pay.</li>
+ *       {@code pac_pattern_fill}, shaped like ours (see {@link FloorShape}): it
+ *       cycles through as many segments of the packet's size as ours' pool actually
+ *       hands out ({@link #floorWorkingSet}), taken from a pool created like
+ *       ours', and it passes as many {@code MemorySegment} arguments of the same
+ *       kinds as {@code pac_stream_read} takes: the destination (the pool's shared
+ *       arena), a global-scope address in the place of the stream handle, and
+ *       segments of a shared arena in the places of the packet info (and, when the
+ *       bindings have it, the error out-struct). FFM acquires and releases each
+ *       argument's arena around the call, so the count matters; the function
+ *       ignores the extra arguments (C's calling conventions on x86-64 and AArch64
+ *       pass them in registers the callee does not read, and the caller owns
+ *       them).</li>
  *   <li>{@link #copyNewArray}: the floor, then the bytes copied into a new
  *       {@code byte[]} per packet, as a JNI binding returning an array does.</li>
  *   <li>{@link #copyReusedArrayByteBuffer}: the floor, then the bytes copied into a
@@ -66,6 +84,39 @@ import org.openjdk.jmh.infra.Blackhole;
 @Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
 public class PacketPathBenchmark {
 
+    /** Address arguments of {@code pac_stream_read} in the bindings the library was built with. */
+    static final int SEGMENT_ARGUMENTS;
+    /** {@code pac_pattern_fill(dst, n, offset)} called with the extra address arguments of ours. */
+    private static final MethodHandle FLOOR_3;
+    private static final MethodHandle FLOOR_4;
+
+    static {
+        try {
+            ShimLoader.ensureLoaded(); // before any generated binding class is touched
+        } catch (AudioException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+        SEGMENT_ARGUMENTS = FloorShape.streamReadSegmentArguments();
+        if (SEGMENT_ARGUMENTS != 3 && SEGMENT_ARGUMENTS != 4) {
+            throw new IllegalStateException("pac_stream_read takes " + SEGMENT_ARGUMENTS
+                    + " address arguments; the floor knows 3 (stream, dst, info) and 4 (and the error): give it"
+                    + " a handle of that shape");
+        }
+        FLOOR_3 = floorHandle(3);
+        FLOOR_4 = floorHandle(4);
+    }
+
+    @SuppressWarnings("restricted") // a downcall; the benchmark forks run with --enable-native-access
+    private static MethodHandle floorHandle(int segmentArguments) {
+        List<MemoryLayout> args = new ArrayList<>(List.of(ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
+                ValueLayout.JAVA_LONG));
+        for (int i = 1; i < segmentArguments; i++) {
+            args.add(ValueLayout.ADDRESS);
+        }
+        return Linker.nativeLinker().downcallHandle(PacShim.pac_pattern_fill$address(),
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, args.toArray(MemoryLayout[]::new)));
+    }
+
     /** Packet size in bytes; see {@link PacketShapes}. */
     @Param({"480", "3840", "38400"})
     public int packetBytes;
@@ -74,24 +125,46 @@ public class PacketPathBenchmark {
     private AudioStream stream;
 
     private Arena arena;
-    private MemorySegment shimStream;
+    private NativeStream shimStream;
     private MemorySegment shimSegment;
-    private MemorySegment shimInfo;
-    private MemorySegment floorSegment;
+
+    /** Segments ours' pool hands out in steady state, measured in {@link #setUp}. */
+    private int floorWorkingSet;
+    private SegmentPool floorPool;
+    private MemorySegment[] floorSegments;
+    private int floorNext;
+    private MemorySegment floorHandleLike;
+    private MemorySegment floorInfoLike;
+    private MemorySegment floorErrorLike;
     private long floorOffset;
     private byte[] reused;
 
     @Setup(Level.Trial)
     public void setUp() throws AudioException {
-        ShimLoader.ensureLoaded(); // before any generated binding class is touched
         capture = AudioCapture.builder().backend("tone").open();
         stream = capture.openStream(PacketShapes.patternStream(packetBytes, false));
         arena = Arena.ofShared();
-        floorSegment = arena.allocate(packetBytes, 64);
+        StreamConfig config = stream.config();
+        floorWorkingSet = FloorShape.workingSet(stream).segments();
+        floorPool = SegmentPool.create(config.packetBytes(), config.initialSegments(), config.maxSegments());
+        floorSegments = new MemorySegment[floorWorkingSet];
+        for (int i = 0; i < floorWorkingSet; i++) {
+            SegmentPool.Slot slot = floorPool.tryAcquire();
+            if (slot == null) {
+                throw new IllegalStateException("the floor's pool ran dry at " + i + " of " + floorWorkingSet);
+            }
+            floorSegments[i] = slot.segment();
+        }
         shimSegment = arena.allocate(packetBytes, 64);
-        shimInfo = pac_packet_info.allocate(arena);
-        shimStream = openShimStream(stream.config());
+        MemorySegment handle = openShimStream(config);
+        shimStream = new NativeStream(handle, "tone");
+        floorHandleLike = handle; // a global-scope address, as ours' stream handle; pac_pattern_fill ignores it
+        floorInfoLike = pac_packet_info.allocate(arena);
+        floorErrorLike = arena.allocate(256, 8);
         reused = new byte[packetBytes];
+        System.err.printf("floor: %d segment(s) of %d B (ours' working set over %d packets), %d address"
+                        + " arguments per downcall (pac_stream_read: %s)%n", floorWorkingSet, packetBytes,
+                FloorShape.PROBE_PACKETS, SEGMENT_ARGUMENTS, FloorShape.streamReadArguments());
         checkPatternsAgree();
     }
 
@@ -101,10 +174,11 @@ public class PacketPathBenchmark {
         try (AudioPacket p = stream.next()) {
             fromStream = p.segment().toArray(ValueLayout.JAVA_BYTE);
         }
-        fillFloor();
-        byte[] fromFloor = floorSegment.toArray(ValueLayout.JAVA_BYTE);
+        // the probe of the working set read that many packets before this one
+        floorOffset = (long) packetBytes * (FloorShape.PROBE_WARMUP + FloorShape.PROBE_PACKETS);
+        byte[] fromFloor = fillFloor().toArray(ValueLayout.JAVA_BYTE);
         if (!java.util.Arrays.equals(fromStream, fromFloor)) {
-            throw new IllegalStateException("the stream's first packet and pac_pattern_fill differ");
+            throw new IllegalStateException("the stream's packet and pac_pattern_fill differ");
         }
     }
 
@@ -127,7 +201,8 @@ public class PacketPathBenchmark {
     @TearDown(Level.Trial)
     public void tearDown() {
         capture.close();
-        PacShim.pac_stream_close(shimStream);
+        shimStream.free();
+        floorPool.close();
         arena.close();
     }
 
@@ -140,7 +215,7 @@ public class PacketPathBenchmark {
 
     @Benchmark
     public byte shimStreamRead() {
-        int rc = PacShim.pac_stream_read(shimStream, shimSegment, packetBytes, 1000, shimInfo);
+        int rc = shimStream.read(shimSegment, 1000);
         if (rc != 0) {
             throw new IllegalStateException("pac_stream_read returned " + rc);
         }
@@ -149,29 +224,43 @@ public class PacketPathBenchmark {
 
     @Benchmark
     public byte floor() {
-        fillFloor();
-        return floorSegment.get(ValueLayout.JAVA_BYTE, packetBytes - 1);
+        return fillFloor().get(ValueLayout.JAVA_BYTE, packetBytes - 1);
     }
 
     @Benchmark
     public byte copyNewArray(Blackhole bh) {
-        fillFloor();
+        MemorySegment filled = fillFloor();
         byte[] copy = new byte[packetBytes];
-        MemorySegment.copy(floorSegment, ValueLayout.JAVA_BYTE, 0, copy, 0, packetBytes);
+        MemorySegment.copy(filled, ValueLayout.JAVA_BYTE, 0, copy, 0, packetBytes);
         bh.consume(copy);
         return copy[packetBytes - 1];
     }
 
     @Benchmark
     public byte copyReusedArrayByteBuffer() {
-        fillFloor();
-        MemorySegment.copy(floorSegment, ValueLayout.JAVA_BYTE, 0, reused, 0, packetBytes);
+        MemorySegment filled = fillFloor();
+        MemorySegment.copy(filled, ValueLayout.JAVA_BYTE, 0, reused, 0, packetBytes);
         ByteBuffer view = ByteBuffer.wrap(reused, 0, packetBytes).order(ByteOrder.LITTLE_ENDIAN);
         return view.get(packetBytes - 1);
     }
 
-    private void fillFloor() {
-        PacShim.pac_pattern_fill(floorSegment, packetBytes, floorOffset);
+    /** One floor downcall into the next segment of the working set; returns that segment. */
+    private MemorySegment fillFloor() {
+        MemorySegment dst = floorSegments[floorNext];
+        floorNext = floorNext + 1 == floorSegments.length ? 0 : floorNext + 1;
+        int rc;
+        try {
+            rc = SEGMENT_ARGUMENTS == 3
+                    ? (int) FLOOR_3.invokeExact(dst, (long) packetBytes, floorOffset, floorHandleLike, floorInfoLike)
+                    : (int) FLOOR_4.invokeExact(dst, (long) packetBytes, floorOffset, floorHandleLike, floorInfoLike,
+                            floorErrorLike);
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+        if (rc != 0) {
+            throw new IllegalStateException("pac_pattern_fill returned " + rc);
+        }
         floorOffset += packetBytes;
+        return dst;
     }
 }

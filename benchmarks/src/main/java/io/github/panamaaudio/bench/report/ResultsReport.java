@@ -20,13 +20,18 @@ import java.util.Map;
  * <p>Arguments ({@code --key value}): {@code jmh} (JMH's {@code -rf json} file; a
  * missing file is reported as such), {@code sidebyside} (SideBySide's file, same),
  * {@code header} (a Markdown file copied in after the title: machine, commands),
- * {@code mode} ({@code full} or {@code quick}), {@code out} (the file to write).
+ * {@code floorshape} (FloorShape's file: what the floor was made to match),
+ * {@code mode} ({@code full} or {@code quick}), {@code out} (the file to write), and
+ * {@code readme} (rewrite the figures block of that README from {@code out}, see
+ * {@link ReadmeFigures}; with {@code readme} and {@code out} alone, only that).
  */
 public final class ResultsReport {
 
-    /** Targets, from the issue that asked for these benchmarks. */
-    static final double TARGET_OURS_OVER_FLOOR = 1.2;
-    static final double TARGET_CPU_OURS_OVER_JAVAX = 0.5;
+    /** Targets, from issue 11 ("Real-time capture costs no more CPU than PulseAudio's own parec"). */
+    static final double TARGET_OURS_OVER_FLOOR = 1.5;
+    static final double TARGET_CPU_OURS_OVER_PAREC_STEADY = 1.0;
+    static final double TARGET_CPU_OURS_OVER_PAREC_FIRST = 1.5;
+    static final double TARGET_WAKEUPS_OVER_PAREC = 0.3;
     /**
      * JMH's gc.alloc.rate.norm is not exactly 0 for code that allocates nothing: the
      * profiled JVM allocates a little in the background, which shows up divided among
@@ -43,6 +48,8 @@ public final class ResultsReport {
     private final StringBuilder md = new StringBuilder();
     private final List<String[]> summary = new ArrayList<>();
     private final boolean quick;
+    /** FloorShape's JSON: the floor's working set and segment arguments; empty when missing. */
+    private Map<String, Object> floorShape = Map.of();
 
     private ResultsReport(boolean quick) {
         this.quick = quick;
@@ -55,22 +62,32 @@ public final class ResultsReport {
         }
         ResultsReport report = new ResultsReport("quick".equals(args.getOrDefault("mode", "full")));
         Path out = Path.of(args.getOrDefault("out", "RESULTS.md"));
-        Files.writeString(out, report.render(optionalFile(args.get("jmh")), optionalFile(args.get("sidebyside")),
-                args.get("header") == null ? "" : Files.readString(Path.of(args.get("header")))),
-                StandardCharsets.UTF_8);
-        System.err.println(">> wrote " + out);
+        if (args.containsKey("jmh") || args.containsKey("sidebyside")) {
+            Files.writeString(out, report.render(optionalFile(args.get("jmh")), optionalFile(args.get("floorshape")),
+                    optionalFile(args.get("sidebyside")),
+                    args.get("header") == null ? "" : Files.readString(Path.of(args.get("header")))),
+                    StandardCharsets.UTF_8);
+            System.err.println(">> wrote " + out);
+        }
+        if (args.containsKey("readme")) {
+            ReadmeFigures.update(out, Path.of(args.get("readme")));
+            System.err.println(">> updated the figures in " + args.get("readme") + " from " + out);
+        }
     }
 
     private static Path optionalFile(String name) {
         return name == null ? null : Path.of(name);
     }
 
-    private String render(Path jmhFile, Path sideBySideFile, String header) throws IOException {
+    private String render(Path jmhFile, Path floorShapeFile, Path sideBySideFile, String header) throws IOException {
         StringBuilder body = new StringBuilder();
         StringBuilder saved = new StringBuilder();
         // sections first (they fill the summary), then the page around them
         if (jmhFile != null && Files.isRegularFile(jmhFile)) {
             List<Object> jmh = asList(Json.parse(Files.readString(jmhFile)));
+            if (floorShapeFile != null && Files.isRegularFile(floorShapeFile)) {
+                floorShape = asMap(Json.parse(Files.readString(floorShapeFile)));
+            }
             packetPath(jmh);
             pool(jmh);
             checked(jmh);
@@ -166,11 +183,13 @@ public final class ResultsReport {
         line("38 400 B = 100 ms of the same.");
         line("");
         line("- **ours**: `stream.next()` + `packet.close()`, the whole library path;");
-        line("- **shim read**: the `pac_stream_read` downcall alone on an identical tone stream (the C stream's");
-        line("  mutex, memcpy and packet-info struct, without the Java API): *ours − shim read* is what the Java");
-        line("  side adds, *shim read − floor* what the C stream adds;");
-        line("- **floor**: one bare downcall, `pac_pattern_fill`, doing the same memcpy into a preallocated");
-        line("  segment of a shared arena (the kind the pool hands out);");
+        line("- **shim read**: the library's `NativeStream.read` alone (the `pac_stream_read` downcall with the");
+        line("  arguments ours passes) on an identical tone stream: the unpaced tone read takes no lock, so its C");
+        line("  side is the argument checks, the memcpy and the packet-info struct; *ours − shim read* is what the");
+        line("  Java side adds, *shim read − floor* what the C stream adds;");
+        line("- **floor**: one bare downcall, `pac_pattern_fill`, doing the same memcpy, shaped like ours: " + floorShapeText());
+        line("  (FFM acquires and releases each segment argument's arena around a downcall, so their number counts;");
+        line("  the function ignores the extra ones);");
         line("- **new byte[]**: the floor plus a copy into a new `byte[]` per packet (a JNI binding returning arrays);");
         line("- **reused byte[] + ByteBuffer**: the floor plus a copy into a reused `byte[]` read through a");
         line("  `ByteBuffer` (what a `javax.sound.sampled` reader does).");
@@ -213,7 +232,10 @@ public final class ResultsReport {
                                 + " Java API %s ns)", fmt(atTarget[0].score() - atTarget[2].score()),
                         fmt(atTarget[1].score() - atTarget[2].score()), fmt(atTarget[0].score() - atTarget[1].score()));
             }
-            summary.add(new String[] {"Packet path: ours / floor, time per 3 840 B packet", "≤ "
+            String shape = floorShape.isEmpty() ? "" : String.format(Locale.ROOT, " (floor: %s segment(s), %s segment"
+                    + " arguments)", fmtInt(asMap(asMap(floorShape.get("sizes")).get("3840")).get("workingSetSegments")),
+                    fmtInt(floorShape.get("segmentArguments")));
+            summary.add(new String[] {"Packet path: ours / floor, time per 3 840 B packet" + shape, "≤ "
                     + fmt(TARGET_OURS_OVER_FLOOR), ratio(atTarget[0], atTarget[2]) + where,
                     verdictAtMost(ratio, TARGET_OURS_OVER_FLOOR)});
             List<String> allocs = new ArrayList<>();
@@ -239,6 +261,26 @@ public final class ResultsReport {
             summary.add(new String[] {"Packet path: ours / floor at 3 840 B", "≤ " + fmt(TARGET_OURS_OVER_FLOOR),
                     "not measured", "**missed: no result**"});
         }
+    }
+
+    /** The floor's shape as FloorShape measured it, in words. */
+    private String floorShapeText() {
+        if (floorShape.isEmpty()) {
+            return "(its shape was not recorded: no FloorShape file)";
+        }
+        Map<String, Object> sizes = asMap(floorShape.get("sizes"));
+        List<String> ws = new ArrayList<>();
+        for (Map.Entry<String, Object> e : sizes.entrySet()) {
+            Map<String, Object> v = asMap(e.getValue());
+            ws.add(bytes(e.getKey()) + ": " + fmtInt(v.get("workingSetSegments")) + " of the pool's "
+                    + fmtInt(v.get("poolSegments")));
+        }
+        return "it cycles through as many segments of the packet's size, from a pool created like ours', as ours'"
+                + " pool hands out over " + fmtInt(floorShape.get("probePackets")) + " packets (" + String.join("; ", ws)
+                + "), and passes " + fmtInt(floorShape.get("segmentArguments")) + " segment arguments, as"
+                + " `pac_stream_read(" + floorShape.get("streamReadArguments") + ")` takes: the pool's segment,"
+                + " a global-scope address for the stream handle, shared-arena segments for the packet info"
+                + (num(floorShape.get("segmentArguments")) >= 4 ? " and the error out-struct" : "");
     }
 
     /** Bytes per operation of {@code r} beyond the background that the floor {@code f} shows, per ns. */
@@ -299,37 +341,57 @@ public final class ResultsReport {
             kinds.add(String.valueOf(k).trim());
         }
         int rate = (int) num(setup.get("rate"));
+        int packetMillis = (int) num(setup.get("packetMillis"));
+        String sameLatencyJavax = "javax:" + 3 * packetMillis;
+        String source = String.valueOf(setup.get("source"));
 
         line("## Side-by-side capture");
         line("");
         line(String.format(Locale.ROOT, "The private PulseAudio server's `%s` (a null sink's monitor, with a 440 Hz"
                         + " sine playing into the sink) captured at %d Hz, %d channels, %s, in %d ms packets, by each"
-                        + " capture in its own process, one after another, %d rounds in rotating order. Each run: %s s"
-                        + " warm-up from the first data, then a %s s window.",
-                setup.get("source"), rate, (int) num(setup.get("channels")), setup.get("format"),
-                (int) num(setup.get("packetMillis")), (int) num(setup.get("rounds")),
-                fmt(num(setup.get("warmupSeconds"))), fmt(num(setup.get("windowSeconds")))));
+                        + " capture in its own process, one after another, %d rounds in rotating order. Two windows"
+                        + " per run, from the first read that delivered data: **first** = the first %s s (the JVM's"
+                        + " JIT still cold), **steady** = %s s after %s s of warm-up.",
+                source, rate, (int) num(setup.get("channels")), setup.get("format"), packetMillis,
+                (int) num(setup.get("rounds")), fmt(num(setup.get("firstSeconds"))),
+                fmt(num(setup.get("windowSeconds"))), fmt(num(setup.get("warmupSeconds")))));
         line("");
-        line("- **CPU**: the process's user + system CPU time over the window (all threads; the Java captures");
-        line("  read `CLOCK_PROCESS_CPUTIME_ID`, parec's is summed from `/proc/<pid>/task/*/schedstat`) divided by");
-        line("  the seconds of audio delivered in it;");
-        line("- **allocated**: bytes allocated by the reading thread over the window");
-        line("  (`com.sun.management.ThreadMXBean#getCurrentThreadAllocatedBytes`) per 10 ms packet of audio, and");
-        line("  how many reads allocated anything: an allocation per packet shows on every read, a one-off (the");
-        line("  JIT still compiling: a loop run 100 times a second reaches C2 only after tens of seconds) on a few;");
-        line("- **frames**: delivered in the window against rate × window. The window opens and closes on a read,");
-        line("  so the two differ by the source's delivery jitter; a shortfall up to the largest gap between");
-        line("  reads is jitter, beyond it, loss. Ours also flags every discontinuity the server reports;");
-        line("- **max gap**: the longest wait between two reads (how bursty, i.e. how late, the audio arrives);");
-        line("- **wake-ups**: times the process's threads were scheduled per packet (`schedstat`), which is");
-        line("  what the CPU time mostly pays for.");
+        line("- **CPU**: the kernel's `sum_exec_runtime` of every thread of the process, in exact nanoseconds, read");
+        line("  from outside at the read that opens and the read that closes the window: the first field of");
+        line("  `/proc/<pid>/task/*/schedstat` for the live threads, and, since a thread that ends leaves `task/`,");
+        line("  the process's CPU clock (`clock_getcpuclockid`), which the kernel keeps as the same sum over every");
+        line("  thread, ended ones included (`/proc/<pid>/schedstat` is the main thread's alone). The clock is the");
+        line("  figure; the schedstat sum (threads sampled every " + fmtInt(setup.get("sampleMillis"))
+                + " ms, an ended one counted to its last sample) its check. Per audio second: divided by");
+        line("  the seconds of audio delivered in the window; per packet: by the " + packetMillis
+                + " ms packets delivered;");
+        line("- **wake-ups**: `voluntary_ctxt_switches` of `/proc/<pid>/task/*/status`, summed over every thread");
+        line("  seen in the window (one that ended counts to its last sample; *ended* says how many did), per");
+        line("  packet; *by thread* names the busiest (`java` is the Java main thread, the reader; `threaded-ml`");
+        line("  libpulse's own thread);");
+        line("- **check**: the Java captures also take `CLOCK_PROCESS_CPUTIME_ID` and `getrusage`'s `ru_nvcsw`");
+        line("  (ended threads included) themselves at the same reads; *in-process / outside* compares the two;");
+        line("- **frames**: delivered in the window against rate × window (the window opens and closes on a read,");
+        line("  so they differ by the delivery jitter, up to the largest gap between reads); ours also counts every");
+        line("  discontinuity the server reports;");
+        line("- **allocated**: by the reading thread (`ThreadMXBean#getCurrentThreadAllocatedBytes`), per packet,");
+        line("  with how many reads allocated anything (a few: the JIT; every read: a per-packet allocation).");
         line("");
-        line("Captures: **ours** = this library (`next()` / `close()`, S16LE); **javax** = `javax.sound.sampled`");
-        line("`TargetDataLine` on ALSA's `default` routed to the server by the pulse plugin (`ALSA_CONFIG_PATH`),");
-        line("read one packet at a time into a reused `byte[]`, with the line's default buffer (`javax`) or a");
-        line("given one (`javax:40` = 40 ms, the smallest for which the JDK does not poll every 1 ms, and whose");
-        line("delivery is as regular as ours); **parec** = PulseAudio's recorder with `--latency-msec` = the");
-        line("packet duration, the native reference.");
+        line("Captures: **ours** = this library in a process of its own running the README's loop (`next()`, touch");
+        line("the data, `close()`; not the CLI's `record`, which also writes a WAV file); **parec** = PulseAudio's");
+        line("recorder with `--latency-msec=" + packetMillis + "` (the fragment size ours asks for), which also writes"
+                + " every fragment to");
+        line("its stdout, a pipe the harness reads; **javax:MS** = `javax.sound.sampled` `TargetDataLine` opened");
+        line("with an MS ms buffer on ALSA's `default`, routed to the server by the pulse plugin, read one packet at");
+        line("a time into a reused `byte[]`. The JDK opens ALSA with three periods and the plugin asks for one");
+        line("period per fragment, so **" + sameLatencyJavax + "** gets the same " + packetMillis
+                + " ms fragments as ours and parec (the server logs");
+        line("the same \"Final latency 20.00 ms = 10.00 ms + 10.00 ms\" for the three); below a 40 ms buffer the");
+        line("JDK's `read` polls in 1 ms steps while it waits, which is javax at that latency. javax:40 (13.3 ms");
+        line("fragments, no polling) is for reference.");
+        line("");
+        line("**The machine has 2 cores shared with other builds and tests: every figure here is noisy;** the");
+        line("rounds alternate the captures so that each ratio compares runs made close together.");
         line("");
 
         Map<String, List<Map<String, Object>>> byKind = new LinkedHashMap<>();
@@ -346,37 +408,113 @@ public final class ResultsReport {
             }
             byKind.computeIfAbsent(kind, k -> new ArrayList<>()).add(run);
         }
-        Map<String, Double> meanCpu = new LinkedHashMap<>();
-        line("| Capture | CPU s per audio s, mean (min–max) | ours / this | allocated by the reading thread | frames delivered / expected | max gap ms | wake-ups per packet | discontinuities | source recorded |");
-        line("|---|---:|---:|---:|---:|---:|---:|---:|---|");
-        for (Map.Entry<String, List<Map<String, Object>>> e : byKind.entrySet()) {
-            List<Map<String, Object>> rs = e.getValue();
-            if (rs.isEmpty()) {
-                line("| " + e.getKey() + " | no successful run | | | | | | | |");
-                continue;
+        for (String window : List.of("steady", "first")) {
+            line("### " + (window.equals("steady") ? "Steady window" : "First " + fmt(num(setup.get("firstSeconds")))
+                    + " s") + ", median of the rounds");
+            line("");
+            line("| Capture | CPU s per audio s | CPU µs per packet | wake-ups per packet | by thread | frames delivered / expected | discontinuities | max gap ms | allocated by the reader | check: CPU in-process / outside, wake-ups in-process | ended threads |");
+            line("|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|");
+            for (Map.Entry<String, List<Map<String, Object>>> e : byKind.entrySet()) {
+                List<Map<String, Object>> ws = windows(e.getValue(), window);
+                if (ws.isEmpty()) {
+                    line("| " + e.getKey() + " | no successful run | | | | | | | | | |");
+                    continue;
+                }
+                long frames = (long) sum(ws, "frames");
+                long expected = (long) sum(ws, "expectedFrames");
+                String check = ws.stream().anyMatch(w -> w.get("inProcessCpuSeconds") == null) ? "n/a (native)"
+                        : fmt(median(ws.stream().map(w -> num(w.get("inProcessCpuSeconds")) / num(w.get("cpuSeconds")))
+                        .toList())) + ", " + fmt(median(ws, "inProcessWakeupsPerPacket"));
+                line("| " + e.getKey() + " | " + String.format(Locale.ROOT, "%.5f", median(ws, "cpuPerAudioSecond"))
+                        + " | " + fmt(median(ws, "cpuPerPacketMicros")) + " | " + fmt(median(ws, "wakeupsPerPacket"))
+                        + " | " + String.join(", ", asList(ws.get(ws.size() / 2).get("busiestThreads")).stream()
+                        .map(String::valueOf).toList())
+                        + " | " + frames + " / " + expected + String.format(Locale.ROOT, " (%.4f)", (double) frames / expected)
+                        + " | " + (long) sum(ws, "discontinuities") + " | " + fmt(max(ws, "maxGapMillis"))
+                        + " | " + bytesPerPacket(ws) + " | " + check + " | " + (long) sum(ws, "endedThreads") + " |");
             }
-            meanCpu.put(e.getKey(), mean(rs, "cpuPerAudioSecond"));
-        }
-        Double ours = meanCpu.get("ours");
-        for (Map.Entry<String, List<Map<String, Object>>> e : byKind.entrySet()) {
-            List<Map<String, Object>> rs = e.getValue();
-            if (rs.isEmpty()) {
-                continue;
+            line("");
+            line("Per round (each ratio from runs of the same round):");
+            line("");
+            List<String> others = new ArrayList<>();
+            for (String k : byKind.keySet()) {
+                if (!k.equals("ours")) {
+                    others.add(k);
+                }
             }
-            double cpu = meanCpu.get(e.getKey());
-            long frames = (long) sum(rs, "frames");
-            long expected = (long) sum(rs, "expectedFrames");
-            line("| " + e.getKey() + " | " + String.format(Locale.ROOT, "%.5f (%.5f–%.5f)", cpu,
-                    min(rs, "cpuPerAudioSecond"), max(rs, "cpuPerAudioSecond"))
-                    + " | " + (ours == null ? "—" : e.getKey().equals("ours") ? "1" : fmt(ours / cpu))
-                    + " | " + bytesPerPacket(rs)
-                    + " | " + frames + " / " + expected + String.format(Locale.ROOT, " (%.4f)", (double) frames / expected)
-                    + " | " + fmt(max(rs, "maxGapMillis"))
-                    + " | " + fmt(mean(rs, "timeslicesPerPacket"))
-                    + " | " + (long) sum(rs, "discontinuities")
-                    + " | " + distinct(rs, "recordedSource") + " |");
+            StringBuilder head = new StringBuilder("| Round | ours CPU µs/packet | ours wake-ups/packet |");
+            StringBuilder rule = new StringBuilder("|---:|---:|---:|");
+            for (String k : others) {
+                head.append(" ours / ").append(k).append(" CPU | ").append(k).append(" wake-ups/packet |");
+                rule.append("---:|---:|");
+            }
+            line(head.toString());
+            line(rule.toString());
+            int rounds = (int) num(setup.get("rounds"));
+            Map<String, List<Double>> ratios = new LinkedHashMap<>();
+            List<Double> wakeupDiffs = new ArrayList<>();
+            for (int r = 1; r <= rounds; r++) {
+                Map<String, Object> ours = window(runOf(byKind, "ours", r), window);
+                StringBuilder row = new StringBuilder("| " + r + " | " + (ours == null ? "n/a"
+                        : fmt(num(ours.get("cpuPerPacketMicros")))) + " | " + (ours == null ? "n/a"
+                        : fmt(num(ours.get("wakeupsPerPacket")))) + " |");
+                for (String k : others) {
+                    Map<String, Object> other = window(runOf(byKind, k, r), window);
+                    if (ours == null || other == null) {
+                        row.append(" n/a | n/a |");
+                        continue;
+                    }
+                    double ratio = num(ours.get("cpuPerAudioSecond")) / num(other.get("cpuPerAudioSecond"));
+                    ratios.computeIfAbsent(k, x -> new ArrayList<>()).add(ratio);
+                    if (k.equals("parec")) {
+                        wakeupDiffs.add(num(ours.get("wakeupsPerPacket")) - num(other.get("wakeupsPerPacket")));
+                    }
+                    row.append(" ").append(fmt(ratio)).append(" | ").append(fmt(num(other.get("wakeupsPerPacket"))))
+                            .append(" |");
+                }
+                line(row.toString());
+            }
+            StringBuilder med = new StringBuilder("| **median** | " + fmt(median(windows(byKind.getOrDefault("ours",
+                    List.of()), window), "cpuPerPacketMicros")) + " | " + fmt(median(windows(byKind.getOrDefault(
+                    "ours", List.of()), window), "wakeupsPerPacket")) + " |");
+            for (String k : others) {
+                med.append(" **").append(fmt(median(ratios.getOrDefault(k, List.of())))).append("** | ")
+                        .append(fmt(median(windows(byKind.get(k), window), "wakeupsPerPacket"))).append(" |");
+            }
+            line(med.toString());
+            line("");
+
+            // verdicts
+            String label = window.equals("steady") ? "steady " + fmt(num(setup.get("windowSeconds"))) + " s"
+                    : "first " + fmt(num(setup.get("firstSeconds"))) + " s";
+            double cpuTarget = window.equals("steady") ? TARGET_CPU_OURS_OVER_PAREC_STEADY : TARGET_CPU_OURS_OVER_PAREC_FIRST;
+            List<Double> vsParec = ratios.getOrDefault("parec", List.of());
+            if (vsParec.isEmpty()) {
+                summary.add(new String[] {"Real capture CPU per audio s, " + label + ": ours / parec", "≤ "
+                        + fmt(cpuTarget), "not measured", "**missed: no result**"});
+            } else {
+                summary.add(new String[] {"Real capture CPU per audio s, " + label + ": ours / parec (median of "
+                        + vsParec.size() + " rounds)", "≤ " + fmt(cpuTarget), fmt(median(vsParec)) + " (rounds: "
+                        + String.join(", ", vsParec.stream().map(ResultsReport::fmt).toList()) + "; ours "
+                        + fmt(median(windows(byKind.get("ours"), window), "cpuPerPacketMicros")) + " µs/packet, parec "
+                        + fmt(median(windows(byKind.get("parec"), window), "cpuPerPacketMicros")) + ")",
+                        verdictAtMost(median(vsParec), cpuTarget)});
+                double oursWk = median(windows(byKind.get("ours"), window), "wakeupsPerPacket");
+                double parecWk = median(windows(byKind.get("parec"), window), "wakeupsPerPacket");
+                double diff = median(wakeupDiffs);
+                summary.add(new String[] {"Real capture wake-ups per packet, " + label + ": ours − parec", "≤ +"
+                        + fmt(TARGET_WAKEUPS_OVER_PAREC), String.format(Locale.ROOT, "%s (ours %s, parec %s)",
+                        (diff >= 0 ? "+" : "") + fmt(diff), fmt(oursWk), fmt(parecWk)),
+                        diff <= TARGET_WAKEUPS_OVER_PAREC ? "met"
+                                : "**missed by " + fmt(diff - TARGET_WAKEUPS_OVER_PAREC) + "** wake-ups per packet"});
+            }
+            List<Double> vsJavax = ratios.getOrDefault(sameLatencyJavax, List.of());
+            if (!vsJavax.isEmpty()) {
+                summary.add(new String[] {"Real capture CPU per audio s, " + label + ": ours / " + sameLatencyJavax
+                        + " (same latency)", "—", fmt(median(vsJavax)) + " (rounds: "
+                        + String.join(", ", vsJavax.stream().map(ResultsReport::fmt).toList()) + ")", "—"});
+            }
         }
-        line("");
         if (!errors.isEmpty()) {
             line("Failed runs:");
             line("");
@@ -387,85 +525,65 @@ public final class ResultsReport {
         }
         line("<details><summary>Every run</summary>");
         line("");
-        line("| Round | Order | Capture | window s | CPU s | CPU s per audio s | B allocated (reads that allocated: when, how much) | frames | expected | max gap ms | wake-ups per packet | process CPU s incl. start-up | detail |");
-        line("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+        line("| Round | Order | Capture | window | s | CPU s | schedstat CPU s | CPU µs/packet | wake-ups/packet | ended threads | frames / expected | disc. | max gap ms | B allocated (reads that allocated: when, how much) | start-up CPU s | detail |");
+        line("|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|");
         for (Object o : runs) {
             Map<String, Object> r = asMap(o);
             if (r.containsKey("error")) {
                 line("| " + fmtInt(r.get("round")) + " | " + fmtInt(r.get("order")) + " | " + r.get("kind")
-                        + " | failed: " + r.get("error") + " | | | | | | | | | |");
+                        + " | failed: " + r.get("error") + " | | | | | | | | | | | | |");
                 continue;
             }
-            line("| " + fmtInt(r.get("round")) + " | " + fmtInt(r.get("order")) + " | " + r.get("kind")
-                    + " | " + fmt(num(r.get("windowSeconds"))) + " | " + fmt(num(r.get("cpuSeconds")))
-                    + " | " + String.format(Locale.ROOT, "%.5f", num(r.get("cpuPerAudioSecond")))
-                    + " | " + (r.get("allocatedBytes") == null ? "n/a" : fmtInt(r.get("allocatedBytes"))
-                            + " (" + fmtInt(r.get("allocatingReads")) + ": " + r.get("allocations") + ")")
-                    + " | " + fmtInt(r.get("frames")) + " | " + fmtInt(r.get("expectedFrames"))
-                    + " | " + fmt(num(r.get("maxGapMillis"))) + " | " + fmt(num(r.get("timeslicesPerPacket")))
-                    + " | " + fmt(num(r.get("totalCpuSeconds"))) + " | " + detail(r) + " |");
+            for (String window : List.of("first", "steady")) {
+                Map<String, Object> w = window(r, window);
+                line("| " + fmtInt(r.get("round")) + " | " + fmtInt(r.get("order")) + " | " + r.get("kind")
+                        + " | " + window + " | " + fmt(num(w.get("windowSeconds"))) + " | " + fmt(num(w.get("cpuSeconds")))
+                        + " | " + fmt(num(w.get("schedstatCpuSeconds"))) + " | " + fmt(num(w.get("cpuPerPacketMicros")))
+                        + " | " + fmt(num(w.get("wakeupsPerPacket"))) + " | " + fmtInt(w.get("endedThreads"))
+                        + " | " + fmtInt(w.get("frames")) + " / " + fmtInt(w.get("expectedFrames"))
+                        + " | " + fmtInt(w.get("discontinuities")) + " | " + fmt(num(w.get("maxGapMillis")))
+                        + " | " + (w.get("allocatedBytes") == null ? "n/a" : fmtInt(w.get("allocatedBytes"))
+                        + " (" + fmtInt(w.get("allocatingReads")) + ": " + w.get("allocations") + ")")
+                        + " | " + (window.equals("first") ? fmt(num(r.get("startupCpuSeconds"))) : "")
+                        + " | " + (window.equals("first") ? detail(r) : "") + " |");
+            }
         }
         line("");
         line("</details>");
         line("");
 
-        // verdicts
-        String source = String.valueOf(setup.get("source"));
         List<Map<String, Object>> oursRuns = byKind.getOrDefault("ours", List.of());
-        for (String kind : byKind.keySet()) {
-            if (!kind.startsWith("javax")) {
-                continue;
-            }
-            Double javax = meanCpu.get(kind);
-            if (ours == null || javax == null) {
-                summary.add(new String[] {"Real capture CPU: ours / " + kind, "≤ " + fmt(TARGET_CPU_OURS_OVER_JAVAX),
-                        "not measured", "**missed: no result**"});
-                continue;
-            }
-            double ratio = ours / javax;
-            summary.add(new String[] {"Real capture CPU: ours / " + kind + " (s per audio s, mean of "
-                    + oursRuns.size() + " runs each)", "≤ " + fmt(TARGET_CPU_OURS_OVER_JAVAX),
-                    fmt(ratio) + String.format(Locale.ROOT, " (%.5f / %.5f)", ours, javax),
-                    verdictAtMost(ratio, TARGET_CPU_OURS_OVER_JAVAX)});
-        }
-        if (ours != null && meanCpu.get("parec") != null) {
-            summary.add(new String[] {"Real capture CPU: ours / parec (for reference)", "—",
-                    fmt(ours / meanCpu.get("parec")), "—"});
-        }
         if (!oursRuns.isEmpty()) {
-            long allocated = (long) sum(oursRuns, "allocatedBytes");
-            long allocatingReads = (long) sum(oursRuns, "allocatingReads");
-            List<String> when = new ArrayList<>();
-            for (Map<String, Object> r : oursRuns) {
-                when.add("round " + fmtInt(r.get("round")) + " " + r.get("allocations"));
-            }
-            double packets = sum(oursRuns, "frames") / (rate * num(setup.get("packetMillis")) / 1000.0);
-            summary.add(new String[] {"Real capture: bytes allocated per packet on ours' reading thread", "0 B",
-                    allocated + " B over " + Math.round(packets) + " packets in " + oursRuns.size() + " runs"
-                            + (allocated == 0 ? "" : ", in " + allocatingReads + " reads: " + String.join("; ", when)),
+            List<Map<String, Object>> steady = windows(oursRuns, "steady");
+            long allocated = (long) sum(steady, "allocatedBytes");
+            long allocatingReads = (long) sum(steady, "allocatingReads");
+            double packets = sum(steady, "packets");
+            summary.add(new String[] {"Real capture, steady: bytes allocated per packet on ours' reading thread", "0 B",
+                    allocated + " B over " + Math.round(packets) + " packets in " + steady.size() + " runs"
+                            + (allocated == 0 ? "" : ", in " + allocatingReads + " reads"),
                     allocated == 0 ? "met"
                             : "**missed by " + fmtBytes(allocated / packets) + " B/packet** on average"
                             + (allocatingReads * 1000 <= packets ? "; not per packet: " + allocatingReads
                             + " of " + Math.round(packets) + " reads allocated" : "")});
-            long discontinuities = (long) sum(oursRuns, "discontinuities");
-            long worstShortfall = 0;
-            boolean beyondJitter = false;
-            boolean wrongSource = false;
-            for (Map<String, Object> r : oursRuns) {
-                long shortfall = (long) (num(r.get("expectedFrames")) - num(r.get("frames")));
-                worstShortfall = Math.max(worstShortfall, shortfall);
-                if (shortfall > num(r.get("maxGapMillis")) * rate / 1000) {
-                    beyondJitter = true;
+            for (String window : List.of("steady", "first")) {
+                List<Map<String, Object>> ws = windows(oursRuns, window);
+                long discontinuities = (long) sum(ws, "discontinuities");
+                long frames = (long) sum(ws, "frames");
+                long expected = (long) sum(ws, "expectedFrames");
+                boolean beyondJitter = false;
+                for (Map<String, Object> w : ws) {
+                    long shortfall = (long) (num(w.get("expectedFrames")) - num(w.get("frames")));
+                    beyondJitter |= shortfall > num(w.get("maxGapMillis")) * rate / 1000;
                 }
-                wrongSource |= !source.equals(r.get("recordedSource"));
+                boolean wrongSource = oursRuns.stream().anyMatch(r -> !source.equals(r.get("recordedSource")));
+                summary.add(new String[] {"Real capture, " + window + ": frames delivered / expected by ours",
+                        "no loss", String.format(Locale.ROOT, "%d / %d (%.4f), %d discontinuities", frames, expected,
+                        (double) frames / expected, discontinuities),
+                        wrongSource ? "**unknown: ours recorded another source**"
+                                : discontinuities == 0 && !beyondJitter ? "met"
+                                : "**missed: " + discontinuities + " discontinuities"
+                                + (beyondJitter ? ", shortfall beyond the delivery jitter" : "") + "**"});
             }
-            String measured = String.format(Locale.ROOT, "%d discontinuities; largest shortfall %d frames (%s ms)",
-                    discontinuities, Math.max(0, worstShortfall), fmt(Math.max(0, worstShortfall) * 1000.0 / rate));
-            summary.add(new String[] {"Real capture: frames lost by ours", "none", measured,
-                    wrongSource ? "**unknown: ours recorded another source**"
-                            : discontinuities == 0 && !beyondJitter ? "met"
-                            : "**missed: " + discontinuities + " discontinuities"
-                            + (beyondJitter ? ", shortfall beyond the delivery jitter" : "") + "**"});
         }
         for (Map.Entry<String, List<Map<String, Object>>> e : byKind.entrySet()) {
             for (Map<String, Object> r : e.getValue()) {
@@ -478,11 +596,44 @@ public final class ResultsReport {
         }
     }
 
+    private static Map<String, Object> runOf(Map<String, List<Map<String, Object>>> byKind, String kind, int round) {
+        for (Map<String, Object> r : byKind.getOrDefault(kind, List.of())) {
+            if ((int) num(r.get("round")) == round) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    private static Map<String, Object> window(Map<String, Object> run, String window) {
+        return run == null ? null : asMap(asMap(run.get("windows")).get(window));
+    }
+
+    private static List<Map<String, Object>> windows(List<Map<String, Object>> runs, String window) {
+        List<Map<String, Object>> ws = new ArrayList<>();
+        for (Map<String, Object> r : runs == null ? List.<Map<String, Object>>of() : runs) {
+            ws.add(window(r, window));
+        }
+        return ws;
+    }
+
+    private static double median(List<Map<String, Object>> rs, String key) {
+        return median(rs.stream().map(r -> num(r.get(key))).toList());
+    }
+
+    private static double median(List<Double> values) {
+        if (values.isEmpty()) {
+            return Double.NaN;
+        }
+        List<Double> sorted = values.stream().sorted().toList();
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    }
+
     private static String detail(Map<String, Object> run) {
         Map<String, Object> d = asMap(run.getOrDefault("detail", Map.of()));
         List<String> parts = new ArrayList<>();
-        for (String key : List.of("lineBufferBytes", "streamOverruns", "poolHitRate", "latencyMsec",
-                "threadsAtStart", "threadsAtEnd")) {
+        for (String key : List.of("lineBufferBytes", "streamOverruns", "poolHitRate", "latencyMsec")) {
             if (d.containsKey(key)) {
                 parts.add(key + "=" + d.get(key));
             }
@@ -495,8 +646,8 @@ public final class ResultsReport {
         if (rs.stream().anyMatch(r -> r.get("bytesPerPacket") == null)) {
             return "n/a (native)";
         }
-        return String.format(Locale.ROOT, "%s B/packet (%s B in all; %s of %s reads allocated)",
-                fmtBytes(mean(rs, "bytesPerPacket")), fmtInt(sum(rs, "allocatedBytes")),
+        return String.format(Locale.ROOT, "%s B/packet (%s of %s reads)",
+                fmtBytes(sum(rs, "allocatedBytes") / sum(rs, "packets")),
                 fmtInt(sum(rs, "allocatingReads")), fmtInt(sum(rs, "reads")));
     }
 

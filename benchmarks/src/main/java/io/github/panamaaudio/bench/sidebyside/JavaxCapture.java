@@ -11,10 +11,11 @@ import javax.sound.sampled.TargetDataLine;
  * its tutorials show: a {@link TargetDataLine} read into one reused {@code byte[]} of
  * one packet ({@code --packet-ms}) per read. The caller points ALSA's default at the
  * PulseAudio source with the pulse plugin ({@code ALSA_CONFIG_PATH}, see
- * {@link SideBySide}). Prints one {@code RESULT} line (see {@link CaptureWindow}).
+ * {@link SideBySide}). Prints one {@code RESULT} line (see {@link CaptureTimeline}), after
+ * a {@code MARK} line at each window's edges.
  *
  * <p>Arguments: {@code --rate HZ --channels N --packet-ms MS --buffer-ms MS
- * --warmup S --seconds S}; {@code --buffer-ms 0} (the default) keeps the line's
+ * --first-seconds S --warmup S --seconds S}; {@code --buffer-ms 0} (the default) keeps the line's
  * default buffer ({@code line.open(format)}), anything else opens with that much.
  */
 public final class JavaxCapture {
@@ -40,8 +41,8 @@ public final class JavaxCapture {
         } else {
             line.open(format);
         }
-        CaptureWindow window = new CaptureWindow(CpuClock.self(), true, args.getDouble("warmup", 5),
-                args.getDouble("seconds", 30));
+        CaptureTimeline window = CaptureTimeline.standard(CaptureTimeline.stdoutMarks("first", "steady"), true,
+                args.getDouble("first-seconds", 10), args.getDouble("warmup", 8), args.getDouble("seconds", 20));
         byte[] buffer = new byte[packetBytes];
         int lineBufferBytes = line.getBufferSize();
         byte sink = 0;

@@ -13,10 +13,10 @@ import java.time.Duration;
  * Captures a PulseAudio source with this library, the way its README shows: one
  * thread, {@code next()} in try-with-resources, S16LE at the given rate and channels
  * in packets of {@code --packet-ms}. Prints one {@code RESULT} line (see
- * {@link CaptureWindow}).
+ * {@link CaptureTimeline}), after a {@code MARK} line at each window's edges.
  *
  * <p>Arguments: {@code --server ADDR --source NAME --rate HZ --channels N
- * --packet-ms MS --warmup S --seconds S}.
+ * --packet-ms MS --first-seconds S --warmup S --seconds S}.
  */
 public final class OursCapture {
 
@@ -33,8 +33,8 @@ public final class OursCapture {
                 .packetDuration(Duration.ofMillis(args.getInt("packet-ms", 10)))
                 .name("bench")
                 .build();
-        CaptureWindow window = new CaptureWindow(CpuClock.self(), true, args.getDouble("warmup", 5),
-                args.getDouble("seconds", 30));
+        CaptureTimeline window = CaptureTimeline.standard(CaptureTimeline.stdoutMarks("first", "steady"), true,
+                args.getDouble("first-seconds", 10), args.getDouble("warmup", 8), args.getDouble("seconds", 20));
         byte sink = 0;
         try (AudioCapture capture = AudioCapture.builder().backend("pulse").server(args.require("server"))
                 .applicationName("pac-bench-ours").open();

@@ -26,22 +26,37 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p>Capture kinds ({@code --kinds}, comma-separated):
  * <ul>
- *   <li>{@code ours}: this library ({@link OursCapture});</li>
+ *   <li>{@code ours}: this library ({@link OursCapture}): a process of its own that
+ *       runs the README's loop ({@code next()}, touch the data, {@code close()}),
+ *       rather than the CLI's {@code record}, which also writes every packet to a
+ *       WAV file: the figures are the capture's, measured by the same code as
+ *       javax's;</li>
  *   <li>{@code javax}: javax.sound.sampled with the line's default buffer
  *       ({@code line.open(format)}), {@code javax:MS}: with an MS ms buffer
- *       ({@link JavaxCapture});</li>
+ *       ({@link JavaxCapture}). The JDK opens ALSA with three periods and ALSA's
+ *       pulse plugin asks the server for fragments of one period, so
+ *       {@code javax:30} gets the 10 ms fragments that ours and parec get: the same
+ *       latency (the server logs "Final latency 20.00 ms = 10.00 ms + 10.00 ms" for
+ *       all three; {@code javax:40} gets 13.3 ms). Below a 40 ms buffer the JDK's
+ *       {@code read} waits for data in 1 ms steps: that is javax at this latency.</li>
  *   <li>{@code parec}: PulseAudio's own recorder, the native reference, with
  *       {@code --latency-msec} equal to the packet duration (the fragment size ours
- *       asks for too).</li>
+ *       asks for too). It writes every fragment to its stdout, a pipe read here:
+ *       one write per packet that ours and javax do not pay.</li>
  * </ul>
  *
- * <p>The Java captures measure themselves ({@link CaptureWindow} in the child);
- * parec is measured from here with the same class, reading its stdout as a reader
- * would and its CPU time from {@code /proc/<pid>/task/*}{@code /schedstat}, so all
- * are held to the same window. Midway through each warm-up the driver asks the
- * server ({@code pactl list source-outputs}) which source the capture's process
- * records from, and records it: a capture that silently recorded something else
- * would make its figures meaningless.
+ * <p>Every capture is held to the same windows ({@link CaptureTimeline}): the first
+ * seconds from the first data ({@code first}) and a window after a warm-up
+ * ({@code steady}). The Java captures run the timeline themselves and print a
+ * {@code MARK} line at each window edge; parec's timeline runs here, on its stdout.
+ * At each edge the driver snapshots the capture's process from outside
+ * ({@link ProcessMeter}: CPU and wake-ups of every thread, from {@code /proc}), so
+ * measuring costs the measured process nothing; the Java captures also report the
+ * same figures from inside ({@code CLOCK_PROCESS_CPUTIME_ID}, {@code getrusage}) as a
+ * check. Midway through the first window the driver asks the server
+ * ({@code pactl list source-outputs}) which source the capture's process records
+ * from, and records it: a capture that silently recorded something else would make
+ * its figures meaningless.
  *
  * <p>javax.sound.sampled reaches PulseAudio through ALSA's pulse plugin: the driver
  * writes {@code <alsa-dir>/asound.conf}, which defines ALSA's {@code default} PCM as
@@ -56,15 +71,18 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p>Arguments ({@code --key value}): {@code server} (required, e.g.
  * {@code unix:/tmp/x/pulse/native}), {@code source} (pac_sink.monitor), {@code kinds}
- * (ours,javax:40,javax,parec), {@code rate} (48000), {@code channels} (2),
- * {@code packet-ms} (10), {@code warmup} (5 s), {@code seconds} (30), {@code rounds}
- * (3), {@code java} (this JVM's launcher), {@code classpath} (this JVM's),
- * {@code alsa-dir} (required, a private directory for asound.conf),
- * {@code child-jvm-args} (space-separated, for every Java capture), {@code parec}
- * (parec), {@code pactl} (pactl), {@code log} (a file for the captures' stderr),
- * {@code out} (required, the JSON file).
+ * (ours,parec,javax:30,javax:40), {@code rate} (48000), {@code channels} (2),
+ * {@code packet-ms} (10), {@code first-seconds} (10), {@code warmup} (8 s),
+ * {@code seconds} (20), {@code rounds} (3), {@code java} (this JVM's launcher),
+ * {@code classpath} (this JVM's), {@code alsa-dir} (required, a private directory
+ * for asound.conf), {@code child-jvm-args} (space-separated, for every Java
+ * capture), {@code parec} (parec), {@code pactl} (pactl), {@code log} (a file for
+ * the captures' stderr), {@code out} (required, the JSON file).
  */
 public final class SideBySide {
+
+    static final String DEFAULT_KINDS = "ours,parec,javax:30,javax:40";
+    private static final String[] WINDOWS = {"first", "steady"};
 
     private final Args args;
     private final String server;
@@ -72,6 +90,7 @@ public final class SideBySide {
     private final int rate;
     private final int channels;
     private final int packetMillis;
+    private final double firstSeconds;
     private final double warmup;
     private final double seconds;
     private final Path log;
@@ -84,16 +103,21 @@ public final class SideBySide {
         this.rate = args.getInt("rate", 48_000);
         this.channels = args.getInt("channels", 2);
         this.packetMillis = args.getInt("packet-ms", 10);
-        this.warmup = args.getDouble("warmup", 5);
-        this.seconds = args.getDouble("seconds", 30);
+        this.firstSeconds = args.getDouble("first-seconds", 10);
+        this.warmup = args.getDouble("warmup", 8);
+        this.seconds = args.getDouble("seconds", 20);
         this.log = Path.of(args.get("log", "sidebyside.log"));
         this.alsaConfig = Path.of(args.require("alsa-dir")).resolve("asound.conf");
     }
 
     public static void main(String[] argv) throws IOException {
         Args args = new Args(argv);
-        new SideBySide(args).run(List.of(args.get("kinds", "ours,javax:40,javax,parec").split(",")),
+        new SideBySide(args).run(List.of(args.get("kinds", DEFAULT_KINDS).split(",")),
                 args.getInt("rounds", 3), Path.of(args.require("out")));
+    }
+
+    private double runSeconds() {
+        return Math.max(firstSeconds, warmup + seconds);
     }
 
     private void run(List<String> kinds, int rounds, Path out) throws IOException {
@@ -102,32 +126,38 @@ public final class SideBySide {
         for (int round = 0; round < rounds; round++) {
             for (int i = 0; i < kinds.size(); i++) {
                 String kind = kinds.get((i + round) % kinds.size()).trim();
-                System.err.printf(Locale.ROOT, ">> side-by-side round %d/%d: %s (%.0f s warm-up + %.0f s)%n",
-                        round + 1, rounds, kind, warmup, seconds);
+                System.err.printf(Locale.ROOT, ">> side-by-side round %d/%d: %s (%.0f s from the first data)%n",
+                        round + 1, rounds, kind, runSeconds());
                 Map<String, Object> run = new LinkedHashMap<>();
                 run.put("kind", kind);
                 run.put("round", round + 1);
                 run.put("order", i + 1);
                 try {
                     AtomicReference<String> recorded = new AtomicReference<>("unknown");
-                    Map<String, String> result;
+                    Measured m;
                     if (kind.equals("ours")) {
-                        result = javaCapture(OursCapture.class, recorded, "--server", server, "--source", source);
+                        m = javaCapture(OursCapture.class, recorded, "--server", server, "--source", source);
                     } else if (kind.equals("javax") || kind.startsWith("javax:")) {
                         String bufferMillis = kind.equals("javax") ? "0" : kind.substring("javax:".length());
-                        result = javaCapture(JavaxCapture.class, recorded, "--buffer-ms", bufferMillis);
+                        m = javaCapture(JavaxCapture.class, recorded, "--buffer-ms", bufferMillis);
                     } else if (kind.equals("parec")) {
-                        result = parec(recorded);
+                        m = parec(recorded);
                     } else {
                         throw new IllegalArgumentException("unknown capture kind '" + kind
                                 + "'; known: ours, javax, javax:MS, parec");
                     }
                     run.put("recordedSource", recorded.get());
-                    derive(result, run);
-                    System.err.printf(Locale.ROOT,
-                            "   CPU %.4f s per audio s, %s B/packet, frames %s/%s, max gap %.1f ms, source %s%n",
-                            run.get("cpuPerAudioSecond"), run.get("bytesPerPacket"), run.get("frames"),
-                            run.get("expectedFrames"), run.get("maxGapMillis"), recorded.get());
+                    derive(m, run);
+                    for (String w : WINDOWS) {
+                        Map<String, Object> f = asMap(asMap(run.get("windows")).get(w));
+                        System.err.printf(Locale.ROOT,
+                                "   %-6s CPU %.1f µs/packet (%.5f s per audio s), %.2f wake-ups/packet,"
+                                        + " frames %s/%s, %s discontinuities, max gap %.1f ms%n",
+                                w, f.get("cpuPerPacketMicros"), f.get("cpuPerAudioSecond"), f.get("wakeupsPerPacket"),
+                                f.get("frames"), f.get("expectedFrames"), f.get("discontinuities"),
+                                f.get("maxGapMillis"));
+                    }
+                    System.err.println("   source " + recorded.get());
                 } catch (Exception e) {
                     run.put("error", String.valueOf(e));
                     System.err.println("   failed: " + e);
@@ -142,10 +172,12 @@ public final class SideBySide {
         setup.put("channels", channels);
         setup.put("format", "S16LE");
         setup.put("packetMillis", packetMillis);
+        setup.put("firstSeconds", firstSeconds);
         setup.put("warmupSeconds", warmup);
         setup.put("windowSeconds", seconds);
         setup.put("rounds", rounds);
         setup.put("kinds", kinds);
+        setup.put("sampleMillis", ProcessMeter.SAMPLE_MILLIS);
         setup.put("childJvmArgs", args.get("child-jvm-args", ""));
         setup.put("javaVersion", Runtime.version().toString());
         Map<String, Object> doc = new LinkedHashMap<>();
@@ -167,40 +199,77 @@ public final class SideBySide {
                 StandardCharsets.UTF_8);
     }
 
-    /** Turns a RESULT line into the figures of one run. */
-    private void derive(Map<String, String> result, Map<String, Object> run) {
-        long frames = Long.parseLong(result.get("frames"));
-        double windowSeconds = Long.parseLong(result.get("windowNanos")) / 1e9;
-        double audioSeconds = (double) frames / rate;
-        double cpuSeconds = Long.parseLong(result.get("cpuNanos")) / 1e9;
-        long allocated = Long.parseLong(result.get("allocatedBytes"));
+    /** A capture's RESULT line and the outside snapshots taken at its window edges. */
+    private record Measured(Map<String, String> result, ProcessMeter meter) {
+    }
+
+    /** Turns a capture's measurements into the figures of one run. */
+    private void derive(Measured m, Map<String, Object> run) {
+        Map<String, String> result = m.result();
         long packetFrames = (long) rate * packetMillis / 1000;
-        double packets = (double) frames / packetFrames;
-        run.put("windowSeconds", windowSeconds);
-        run.put("frames", frames);
-        run.put("expectedFrames", Math.round(rate * windowSeconds));
-        run.put("reads", Long.parseLong(result.get("reads")));
-        run.put("cpuSeconds", cpuSeconds);
-        run.put("cpuPerAudioSecond", cpuSeconds / audioSeconds);
-        run.put("totalCpuSeconds", Long.parseLong(result.get("totalCpuNanos")) / 1e9);
-        run.put("maxGapMillis", Long.parseLong(result.get("maxGapNanos")) / 1e6);
-        run.put("allocatedBytes", allocated < 0 ? null : allocated);
-        run.put("bytesPerPacket", allocated < 0 ? null : allocated / packets);
-        long allocatingReads = Long.parseLong(result.get("allocatingReads"));
-        run.put("allocatingReads", allocatingReads < 0 ? null : allocatingReads);
-        run.put("allocations", result.get("allocations"));
-        run.put("discontinuities", Long.parseLong(result.get("discontinuities")));
-        run.put("timeslicesPerPacket", Long.parseLong(result.get("timeslices")) / packets);
+        Map<String, Object> windows = new LinkedHashMap<>();
+        for (String w : WINDOWS) {
+            ProcessMeter.Snapshot start = m.meter().marked(w + ":start");
+            ProcessMeter.Snapshot end = m.meter().marked(w + ":end");
+            if (start == null || end == null) {
+                throw new IllegalStateException("no snapshot at the edges of window " + w);
+            }
+            ProcessMeter.Window outside = ProcessMeter.Window.between(start, end);
+            long frames = Long.parseLong(result.get(w + ".frames"));
+            double windowSeconds = Long.parseLong(result.get(w + ".windowNanos")) / 1e9;
+            double audioSeconds = (double) frames / rate;
+            double packets = (double) frames / packetFrames;
+            double cpuSeconds = outside.cpuNanos() / 1e9;
+            long allocated = Long.parseLong(result.get(w + ".allocatedBytes"));
+            long inCpu = Long.parseLong(result.get(w + ".inProcessCpuNanos"));
+            long inWakeups = Long.parseLong(result.get(w + ".inProcessWakeups"));
+            long allocatingReads = Long.parseLong(result.get(w + ".allocatingReads"));
+            Map<String, Object> f = new LinkedHashMap<>();
+            f.put("windowSeconds", windowSeconds);
+            f.put("meterSeconds", outside.seconds());
+            f.put("frames", frames);
+            f.put("expectedFrames", Math.round(rate * windowSeconds));
+            f.put("packets", packets);
+            f.put("reads", Long.parseLong(result.get(w + ".reads")));
+            f.put("cpuSeconds", cpuSeconds);
+            f.put("cpuPerAudioSecond", cpuSeconds / audioSeconds);
+            f.put("cpuPerPacketMicros", outside.cpuNanos() / 1e3 / packets);
+            f.put("schedstatCpuSeconds", outside.schedstatNanos() / 1e9);
+            f.put("wakeups", outside.wakeups());
+            f.put("wakeupsPerPacket", outside.wakeups() / packets);
+            f.put("busiestThreads", outside.busiestThreads(4).stream()
+                    .map(s -> {
+                        int eq = s.lastIndexOf('=');
+                        return s.substring(0, eq) + "=" + String.format(Locale.ROOT, "%.2f",
+                                Long.parseLong(s.substring(eq + 1)) / packets);
+                    }).toList());
+            f.put("endedThreads", outside.endedThreads());
+            f.put("threadsAtEnd", outside.threadsAtEnd());
+            f.put("inProcessCpuSeconds", inCpu < 0 ? null : inCpu / 1e9);
+            f.put("inProcessWakeupsPerPacket", inWakeups < 0 ? null : inWakeups / packets);
+            f.put("allocatedBytes", allocated < 0 ? null : allocated);
+            f.put("bytesPerPacket", allocated < 0 ? null : allocated / packets);
+            f.put("allocatingReads", allocatingReads < 0 ? null : allocatingReads);
+            f.put("allocations", result.get(w + ".allocations"));
+            f.put("discontinuities", Long.parseLong(result.get(w + ".discontinuities")));
+            f.put("maxGapMillis", Long.parseLong(result.get(w + ".maxGapNanos")) / 1e6);
+            windows.put(w, f);
+        }
+        ProcessMeter.Snapshot exec = m.meter().marked("exec");
+        ProcessMeter.Snapshot first = m.meter().marked("first:start");
+        run.put("startupCpuSeconds", (first.cpuClockNanos() - exec.cpuClockNanos()) / 1e9);
+        run.put("startupSeconds", (first.atNanos() - exec.atNanos()) / 1e9);
+        run.put("windows", windows);
         Map<String, Object> detail = new LinkedHashMap<>();
         result.forEach((k, v) -> {
-            if (!run.containsKey(k) && !k.equals("kind")) {
+            if (!k.contains(".") && !k.equals("kind")) {
                 detail.put(k, v);
             }
         });
         run.put("detail", detail);
     }
 
-    private Map<String, String> javaCapture(Class<?> main, AtomicReference<String> recorded, String... extra)
+    private Measured javaCapture(Class<?> main, AtomicReference<String> recorded, String... extra)
             throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(args.get("java", Path.of(System.getProperty("java.home"), "bin", "java").toString()));
@@ -214,8 +283,8 @@ public final class SideBySide {
         cmd.add(args.get("classpath", System.getProperty("java.class.path")));
         cmd.add(main.getName());
         cmd.addAll(List.of("--rate", Integer.toString(rate), "--channels", Integer.toString(channels),
-                "--packet-ms", Integer.toString(packetMillis), "--warmup", Double.toString(warmup),
-                "--seconds", Double.toString(seconds)));
+                "--packet-ms", Integer.toString(packetMillis), "--first-seconds", Double.toString(firstSeconds),
+                "--warmup", Double.toString(warmup), "--seconds", Double.toString(seconds)));
         cmd.addAll(List.of(extra));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         if (main == JavaxCapture.class) {
@@ -227,32 +296,44 @@ public final class SideBySide {
         pb.redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
         Process process = pb.start();
         process.getOutputStream().close();
-        Thread checker = checkRecordedSource(process, recorded);
+        ProcessMeter meter = new ProcessMeter(process.pid());
+        meter.mark("exec");
+        Thread checker = null;
         String resultLine = null;
         try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(),
                 StandardCharsets.UTF_8))) {
             for (String line; (line = out.readLine()) != null; ) {
-                if (line.startsWith("RESULT ")) {
+                if (line.startsWith("MARK ")) {
+                    String name = line.substring("MARK ".length()).trim();
+                    meter.mark(name);
+                    if (name.equals("first:start")) {
+                        checker = checkRecordedSource(process, recorded);
+                    }
+                } else if (line.startsWith("RESULT ")) {
                     resultLine = line;
                 } else {
                     Files.writeString(log, main.getSimpleName() + ": " + line + "\n", StandardCharsets.UTF_8,
                             StandardOpenOption.CREATE, StandardOpenOption.APPEND);
                 }
             }
+        } finally {
+            meter.close();
         }
-        if (!process.waitFor((long) (warmup + seconds + 120), TimeUnit.SECONDS)) {
+        if (!process.waitFor((long) (runSeconds() + 120), TimeUnit.SECONDS)) {
             process.destroyForcibly();
             throw new IllegalStateException(main.getSimpleName() + " did not finish; see " + log);
         }
-        checker.join();
+        if (checker != null) {
+            checker.join();
+        }
         if (process.exitValue() != 0 || resultLine == null) {
             throw new IllegalStateException(main.getSimpleName() + " exited with status " + process.exitValue()
                     + (resultLine == null ? " without a result" : "") + "; see " + log);
         }
-        return parseResult(resultLine);
+        return new Measured(parseResult(resultLine), meter);
     }
 
-    private Map<String, String> parec(AtomicReference<String> recorded) throws IOException, InterruptedException {
+    private Measured parec(AtomicReference<String> recorded) throws IOException, InterruptedException {
         int frameBytes = 2 * channels;
         ProcessBuilder pb = new ProcessBuilder(args.get("parec", "parec"), "--server=" + server,
                 "--device=" + source, "--format=s16le", "--rate=" + rate, "--channels=" + channels,
@@ -260,13 +341,22 @@ public final class SideBySide {
         pb.redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
         Process process = pb.start();
         process.getOutputStream().close();
-        Thread checker = checkRecordedSource(process, recorded);
+        ProcessMeter meter = new ProcessMeter(process.pid());
+        meter.mark("exec");
+        Thread[] checker = new Thread[1];
         try {
-            CaptureWindow window = new CaptureWindow(CpuClock.ofTasks(process.pid()), false, warmup, seconds);
+            CaptureTimeline[] timeline = new CaptureTimeline[1];
+            timeline[0] = CaptureTimeline.standard((index, end) -> {
+                String name = timeline[0].windowName(index) + (end ? ":end" : ":start");
+                meter.mark(name);
+                if (name.equals("first:start")) {
+                    checker[0] = checkRecordedSource(process, recorded);
+                }
+            }, false, firstSeconds, warmup, seconds);
             InputStream in = process.getInputStream();
             byte[] buffer = new byte[1 << 16];
             long carry = 0;
-            while (!window.done()) {
+            while (!timeline[0].done()) {
                 int n = in.read(buffer);
                 if (n < 0) {
                     throw new IllegalStateException("parec ended early (status "
@@ -274,27 +364,29 @@ public final class SideBySide {
                 }
                 long bytes = carry + n;
                 carry = bytes % frameBytes;
-                window.onRead(bytes / frameBytes, false);
+                timeline[0].onRead(bytes / frameBytes, false);
             }
-            return parseResult(window.resultLine("parec", "latencyMsec=" + packetMillis));
+            return new Measured(parseResult(timeline[0].resultLine("parec", "latencyMsec=" + packetMillis)), meter);
         } finally {
+            meter.close();
             process.destroy();
             if (!process.waitFor(5, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
             }
-            checker.join();
+            if (checker[0] != null) {
+                checker[0].join();
+            }
         }
     }
 
     /**
-     * Midway through the warm-up, asks the server which source the process records
-     * from and stores its name (or what went wrong) in {@code recorded}.
+     * Midway through the first window, asks the server which source the process
+     * records from and stores its name (or what went wrong) in {@code recorded}.
      */
     private Thread checkRecordedSource(Process process, AtomicReference<String> recorded) {
         return Thread.ofVirtual().start(() -> {
             try {
-                // JVM start-up comes before the warm-up: allow for it
-                Thread.sleep((long) ((warmup / 2 + 1) * 1000));
+                Thread.sleep((long) (Math.min(firstSeconds, warmup) / 2 * 1000));
                 if (!process.isAlive()) {
                     recorded.set("unknown (the process ended first)");
                     return;
@@ -313,5 +405,10 @@ public final class SideBySide {
             result.put(pair.substring(0, eq), pair.substring(eq + 1));
         }
         return result;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> asMap(Object o) {
+        return (Map<String, Object>) o;
     }
 }

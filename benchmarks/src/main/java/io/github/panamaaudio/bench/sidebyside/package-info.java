@@ -12,14 +12,14 @@
  * capture would sleep 2 s and then read 200 packets at once.)
  *
  * <p>Every capture runs the same protocol
- * ({@link io.github.panamaaudio.bench.sidebyside.CaptureWindow}): a warm-up measured
- * from the first data (JVM start, JIT, the server settling into its block size),
- * then a window of wall-clock time from the arrival of one read to the arrival of
- * the read that closes it. Over the window it takes the process's CPU time
- * ({@link io.github.panamaaudio.bench.sidebyside.CpuClock}: every thread, at
- * nanosecond resolution), the frames delivered against {@code rate × window}, the
- * longest wait between reads, the times the process's threads were scheduled, and,
- * for the Java readers, the bytes allocated by the reading thread
- * ({@code com.sun.management.ThreadMXBean}).
+ * ({@link io.github.panamaaudio.bench.sidebyside.CaptureTimeline}): windows placed from
+ * the first data (the first seconds, while the JIT is cold, and a steady window after
+ * a warm-up), each opened and closed on a read. At each window edge the driver
+ * snapshots the capture's process from outside
+ * ({@link io.github.panamaaudio.bench.sidebyside.ProcessMeter}: CPU from the process
+ * CPU clock and {@code /proc/<pid>/task/*}{@code /schedstat}, wake-ups from
+ * {@code voluntary_ctxt_switches}, every thread, ended ones included); the Java
+ * captures add the same figures taken in-process as a check, the frames delivered, the
+ * longest wait between reads and the bytes allocated by the reading thread.
  */
 package io.github.panamaaudio.bench.sidebyside;
