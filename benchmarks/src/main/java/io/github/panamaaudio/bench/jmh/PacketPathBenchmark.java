@@ -7,6 +7,7 @@ import io.github.panamaaudio.AudioStream;
 import io.github.panamaaudio.StreamConfig;
 import io.github.panamaaudio.internal.NativeStream;
 import io.github.panamaaudio.internal.ffi.PacShim;
+import io.github.panamaaudio.internal.ffi.pac_error;
 import io.github.panamaaudio.internal.ffi.pac_packet_info;
 import io.github.panamaaudio.internal.loader.ShimLoader;
 import io.github.panamaaudio.pool.SegmentPool;
@@ -58,11 +59,11 @@ import org.openjdk.jmh.infra.Blackhole;
  *       hands out ({@link #floorWorkingSet}), taken from a pool created like
  *       ours', and it passes as many {@code MemorySegment} arguments of the same
  *       kinds as {@code pac_stream_read} takes: the destination (the pool's shared
- *       arena), a global-scope address in the place of the stream handle, and
- *       segments of a shared arena in the places of the packet info (and, when the
- *       bindings have it, the error out-struct). FFM acquires and releases each
- *       argument's arena around the call, so the count matters; the function
- *       ignores the extra arguments (C's calling conventions on x86-64 and AArch64
+ *       arena), the error out-struct (pac_pattern_fill's own last parameter, which it
+ *       writes), a global-scope address in the place of the stream handle, and a
+ *       segment of a shared arena in the place of the packet info. FFM acquires and
+ *       releases each argument's arena around the call, so the count matters; the
+ *       function ignores the arguments after its own four (C's calling conventions on x86-64 and AArch64
  *       pass them in registers the callee does not read, and the caller owns
  *       them).</li>
  *   <li>{@link #copyNewArray}: the floor, then the bytes copied into a new
@@ -160,7 +161,7 @@ public class PacketPathBenchmark {
         shimStream = new NativeStream(handle, "tone");
         floorHandleLike = handle; // a global-scope address, as ours' stream handle; pac_pattern_fill ignores it
         floorInfoLike = pac_packet_info.allocate(arena);
-        floorErrorLike = arena.allocate(256, 8);
+        floorErrorLike = pac_error.allocate(arena); // pac_pattern_fill's own last parameter: it writes its status here
         reused = new byte[packetBytes];
         System.err.printf("floor: %d segment(s) of %d B (ours' working set over %d packets), %d address"
                         + " arguments per downcall (pac_stream_read: %s)%n", floorWorkingSet, packetBytes,
@@ -191,7 +192,7 @@ public class PacketPathBenchmark {
             case F32LE -> PacShim.PAC_FORMAT_F32LE();
         };
         int rc = PacShim.pac_tone_open(PacShim.PAC_TONE_PATTERN(), format, config.sampleRate(), config.channels(),
-                config.packetFrames(), 0, 0, 0, out);
+                config.packetFrames(), 0, 0, 0, out, MemorySegment.NULL);
         if (rc != PacShim.PAC_OK()) {
             throw new AudioException(AudioException.Kind.INTERNAL, "pac_tone_open returned " + rc);
         }
@@ -251,9 +252,9 @@ public class PacketPathBenchmark {
         int rc;
         try {
             rc = SEGMENT_ARGUMENTS == 3
-                    ? (int) FLOOR_3.invokeExact(dst, (long) packetBytes, floorOffset, floorHandleLike, floorInfoLike)
-                    : (int) FLOOR_4.invokeExact(dst, (long) packetBytes, floorOffset, floorHandleLike, floorInfoLike,
-                            floorErrorLike);
+                    ? (int) FLOOR_3.invokeExact(dst, (long) packetBytes, floorOffset, floorErrorLike, floorInfoLike)
+                    : (int) FLOOR_4.invokeExact(dst, (long) packetBytes, floorOffset, floorErrorLike, floorHandleLike,
+                            floorInfoLike);
         } catch (Throwable t) {
             throw new IllegalStateException(t);
         }
