@@ -1,24 +1,36 @@
 package io.github.panamaaudio;
 
-import io.github.panamaaudio.internal.Backend;
 import io.github.panamaaudio.internal.Backends;
+import io.github.panamaaudio.internal.NativeContext;
+import io.github.panamaaudio.internal.NativeEvent;
 import io.github.panamaaudio.internal.NativeStream;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The entry point: picks a backend, lists capture devices and opens streams.
+ * The entry point: one live context of a backend — the connection for enumeration
+ * and events, held while the capture is open — that lists devices and applications,
+ * reports changes and opens streams.
  *
  * <pre>{@code
  * try (AudioCapture capture = AudioCapture.open();
  *      AudioStream stream = capture.openStream(StreamConfig.builder()
- *              .device(StreamConfig.Device.defaultSinkMonitor()).build())) {
+ *              .source(StreamConfig.Source.defaultOutput()).build())) {   // what the system plays
  *     try (AudioPacket packet = stream.next()) {
  *         channel.write(packet.segment().asByteBuffer());
  *     }
@@ -27,7 +39,14 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>Backends: {@code "auto"} (the default) uses PulseAudio — which PipeWire also
  * serves — when a server answers; {@code "pulse"} insists on it; {@code "tone"} is
- * a synthetic source that needs nothing (tests, demos, benchmarks).
+ * a synthetic source that needs nothing (tests, demos, benchmarks). Settings that
+ * only one backend has are its {@linkplain Builder#option(String, String) options}.
+ *
+ * <p>Events: {@link #addListener(AudioEventListener)}. A listener rather than a pull
+ * call because the shim's events are pulled by a blocking call anyway (no upcalls):
+ * the library owns the one platform thread that waits for them and calls the
+ * listeners on it, so no user has to dedicate a thread, and no listener ever runs on
+ * a thread that reads audio. The thread starts with the first listener.
  *
  * <p>Thread-safety: thread-safe. Streams may be opened and closed from any thread;
  * {@link #close()} closes every stream still open and is idempotent. The capture
@@ -37,49 +56,65 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class AudioCapture implements AutoCloseable {
 
-    /** System property: the PulseAudio server address used when the builder names none. */
+    /** System property: the PulseAudio server address used when the builder gives no {@code server} option. */
     public static final String SERVER_PROPERTY = "panamaaudio.pulse.server";
 
-    private final Backend backend;
+    private static final System.Logger LOG = System.getLogger("io.github.panamaaudio");
+    private static final AtomicInteger EVENT_THREADS = new AtomicInteger();
+    /** How long one wait for an event lasts before the event thread re-checks for close. */
+    private static final int EVENT_WAIT_SLICE_MS = 1000;
+
+    private final NativeContext context;
     private final Set<StreamCore> streams = ConcurrentHashMap.newKeySet();
     private final LongAdder reclaimedStreams = new LongAdder();
+    private final List<AudioEventListener> listeners = new CopyOnWriteArrayList<>();
+    /** Listeners that threw once (logged once each). Identity, since listeners may have any equals. */
+    private final Set<AudioEventListener> failedListeners = Collections.newSetFromMap(new IdentityHashMap<>());
+    private final Object eventLock = new Object();
+    private Thread eventThread; // guarded by eventLock
     private volatile boolean closed;
 
-    private AudioCapture(Backend backend) {
-        this.backend = backend;
+    private AudioCapture(NativeContext context) {
+        this.context = context;
     }
 
-    /** Opens with the default settings: backend "auto", libpulse's default server. */
+    /** Opens with the default settings: backend "auto", the backend's default server. */
     public static AudioCapture open() throws AudioException {
         return builder().open();
     }
 
-    /** A builder for the backend, server address, client name and connect timeout. */
+    /** A builder for the backend, its options, the client name and the connect timeout. */
     public static Builder builder() {
         return new Builder();
     }
 
     /** The backend in use: "pulse" or "tone". */
     public String backend() {
-        return backend.name();
+        return context.backend();
     }
 
-    /** The capture sources available now, monitors (loopbacks of outputs) included. */
+    /** The devices available now: inputs and outputs (capturing an output is its loopback). */
     public List<AudioDevice> devices() throws AudioException {
         ensureOpen();
-        return backend.devices();
+        return context.devices();
+    }
+
+    /** The applications playing audio now, with their playback streams. */
+    public List<AudioApplication> applications() throws AudioException {
+        ensureOpen();
+        return context.applications();
     }
 
     /**
      * Opens a stream; it starts capturing at once. Close it (or this capture) when done.
      *
-     * @throws AudioException {@code DEVICE_NOT_FOUND}, {@code FORMAT_UNSUPPORTED},
-     *                        {@code BACKEND_UNAVAILABLE} or {@code CLOSED}
+     * @throws AudioException {@code DEVICE_NOT_FOUND} (naming what was asked), {@code FORMAT_UNSUPPORTED},
+     *                        {@code BACKEND_UNAVAILABLE}, {@code BACKEND_DISCONNECTED} or {@code CLOSED}
      */
     public AudioStream openStream(StreamConfig config) throws AudioException {
         Objects.requireNonNull(config, "config");
         ensureOpen();
-        NativeStream nativeStream = backend.open(config);
+        NativeStream nativeStream = context.openStream(config);
         StreamCore[] core = new StreamCore[1];
         core[0] = new StreamCore(config, nativeStream, () -> streams.remove(core[0]), reclaimedStreams::increment);
         AudioStream stream = core[0].newHandle();
@@ -112,6 +147,129 @@ public final class AudioCapture implements AutoCloseable {
         return reclaimedStreams.sum();
     }
 
+    /**
+     * Adds a listener for device and application events; it receives every event the
+     * backend reports from now on, on the capture's event thread (see
+     * {@link AudioEventListener}). Adding the same listener twice makes it receive each
+     * event twice.
+     */
+    public void addListener(AudioEventListener listener) throws AudioException {
+        Objects.requireNonNull(listener, "listener");
+        ensureOpen();
+        listeners.add(listener);
+        synchronized (eventLock) {
+            if (eventThread == null && !closed) {
+                Thread t = new Thread(this::dispatchEvents, "panama-audio-events-" + EVENT_THREADS.incrementAndGet());
+                t.setDaemon(true);
+                eventThread = t;
+                t.start();
+            }
+        }
+    }
+
+    /** Removes one registration of the listener; a listener not registered is a no-op. */
+    public void removeListener(AudioEventListener listener) {
+        listeners.remove(listener);
+    }
+
+    /** The event thread: pulls the context's events and calls the listeners, until close. */
+    private void dispatchEvents() {
+        Map<String, AudioDevice> known = new HashMap<>(); // direction + id -> device as last listed
+        try {
+            remember(known, context.devices());
+            while (!closed) {
+                NativeEvent e = context.nextEvent(EVENT_WAIT_SLICE_MS);
+                if (e != null) {
+                    AudioEvent event = toEvent(e, known);
+                    if (event != null) {
+                        deliver(event);
+                    }
+                }
+            }
+        } catch (AudioException e) {
+            if (e.kind() != AudioException.Kind.CLOSED && !closed) {
+                LOG.log(System.Logger.Level.WARNING, "the event thread of the " + backend()
+                        + " capture stopped: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    private static String key(AudioDevice.Direction direction, String id) {
+        return direction + "\u0000" + id;
+    }
+
+    private static void remember(Map<String, AudioDevice> known, List<AudioDevice> devices) {
+        known.clear();
+        for (AudioDevice d : devices) {
+            known.put(key(d.direction(), d.id()), d);
+        }
+    }
+
+    private AudioEvent toEvent(NativeEvent e, Map<String, AudioDevice> known) throws AudioException {
+        long now = System.nanoTime();
+        switch (e.type()) {
+            case NativeEvent.TYPE_DEVICE_ADDED, NativeEvent.TYPE_DEFAULT_CHANGED -> {
+                remember(known, context.devices());
+                AudioDevice d = known.get(key(e.direction(), e.id()));
+                if (e.type() == NativeEvent.TYPE_DEVICE_ADDED) {
+                    if (d == null) {
+                        return null; // gone again before we could list it: its removal follows
+                    }
+                    return new AudioEvent(AudioEvent.Type.DEVICE_ADDED, Optional.of(d), Optional.empty(), now);
+                }
+                AudioEvent.Type type = e.direction() == AudioDevice.Direction.INPUT
+                        ? AudioEvent.Type.DEFAULT_INPUT_CHANGED : AudioEvent.Type.DEFAULT_OUTPUT_CHANGED;
+                return new AudioEvent(type, Optional.ofNullable(d), Optional.empty(), now);
+            }
+            case NativeEvent.TYPE_DEVICE_REMOVED -> {
+                AudioDevice d = known.remove(key(e.direction(), e.id()));
+                if (d == null) {
+                    d = new AudioDevice(e.id(), "", e.direction(), false, null, 0, 0);
+                }
+                return new AudioEvent(AudioEvent.Type.DEVICE_REMOVED, Optional.of(d), Optional.empty(), now);
+            }
+            case NativeEvent.TYPE_APPLICATION_STARTED, NativeEvent.TYPE_APPLICATION_ENDED -> {
+                AudioApplication app = null;
+                if (e.type() == NativeEvent.TYPE_APPLICATION_STARTED) {
+                    for (AudioApplication a : context.applications()) {
+                        if (a.name().equals(e.id()) && (e.processId() == 0
+                                || a.processId().orElse(0) == e.processId())) {
+                            app = a;
+                            break;
+                        }
+                    }
+                }
+                if (app == null) {
+                    app = new AudioApplication(e.processId() == 0 ? OptionalLong.empty() : OptionalLong.of(e.processId()),
+                            e.id(), e.binary(), List.of());
+                }
+                AudioEvent.Type type = e.type() == NativeEvent.TYPE_APPLICATION_STARTED
+                        ? AudioEvent.Type.APPLICATION_STARTED : AudioEvent.Type.APPLICATION_ENDED;
+                return new AudioEvent(type, Optional.empty(), Optional.of(app), now);
+            }
+            default -> {
+                return null;
+            }
+        }
+    }
+
+    private void deliver(AudioEvent event) {
+        for (AudioEventListener l : listeners) {
+            try {
+                l.onEvent(event);
+            } catch (RuntimeException | Error t) {
+                boolean first;
+                synchronized (failedListeners) {
+                    first = failedListeners.add(l);
+                }
+                if (first) {
+                    LOG.log(System.Logger.Level.WARNING, "an AudioEventListener (" + l + ") threw on " + event.type()
+                            + "; it keeps receiving events (logged once per listener)", t);
+                }
+            }
+        }
+    }
+
     private void ensureOpen() throws AudioException {
         if (closed) {
             throw new AudioException(AudioException.Kind.CLOSED, "the AudioCapture is closed");
@@ -119,7 +277,8 @@ public final class AudioCapture implements AutoCloseable {
     }
 
     /**
-     * Closes every stream still open, each one even if closing another failed; idempotent.
+     * Closes every stream still open, each one even if closing another failed, then the
+     * context and its event thread; idempotent.
      *
      * @throws RuntimeException the first failure, with every later one
      *                          {@linkplain Throwable#addSuppressed suppressed} in it, after all
@@ -127,7 +286,14 @@ public final class AudioCapture implements AutoCloseable {
      */
     @Override
     public void close() {
-        closed = true;
+        Thread events;
+        synchronized (eventLock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            events = eventThread;
+        }
         RuntimeException failure = null;
         for (StreamCore s : List.copyOf(streams)) {
             try {
@@ -145,6 +311,35 @@ public final class AudioCapture implements AutoCloseable {
                 }
             }
         }
+        context.interrupt();
+        if (events != null && events != Thread.currentThread()) {
+            boolean interrupted = false;
+            while (events.isAlive()) {
+                try {
+                    events.join();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (events == Thread.currentThread()) {
+            // a listener closes its capture: the event thread frees the context when it returns
+            Thread.ofPlatform().daemon().start(() -> {
+                while (events.isAlive()) {
+                    try {
+                        events.join();
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+                context.close();
+            });
+        } else {
+            context.close();
+        }
         if (failure != null) {
             throw failure;
         }
@@ -157,7 +352,7 @@ public final class AudioCapture implements AutoCloseable {
      */
     public static final class Builder {
         private String backend = "auto";
-        private String server = System.getProperty(SERVER_PROPERTY);
+        private final Map<String, String> options = new LinkedHashMap<>();
         private String applicationName = "panama-audio-capture";
         private Duration timeout = Duration.ofSeconds(5);
 
@@ -172,15 +367,20 @@ public final class AudioCapture implements AutoCloseable {
         }
 
         /**
-         * The PulseAudio server address, e.g. {@code unix:/run/user/1000/pulse/native};
-         * {@code null} lets libpulse choose ({@code PULSE_SERVER}, then the user's runtime directory).
+         * A backend option; checked against the backend at {@link #open()}
+         * ({@code IllegalArgumentException} naming the option and those the backend takes).
+         * {@code pulse} (and {@code auto}): {@code server}, the PulseAudio server address,
+         * e.g. {@code unix:/run/user/1000/pulse/native} (default: {@code PULSE_SERVER}, then the
+         * user's runtime directory; or the system property {@value #SERVER_PROPERTY}).
+         * {@code tone}: none. A {@code null} value removes the option.
          */
-        public Builder server(String server) {
-            if (server != null && (server.isBlank() || server.indexOf('\0') >= 0)) {
-                throw new IllegalArgumentException("server = \"" + server
-                        + "\" is not allowed: a non-blank address without NUL characters, or null");
+        public Builder option(String key, String value) {
+            Objects.requireNonNull(key, "key");
+            if (value == null) {
+                options.remove(key);
+            } else {
+                options.put(key, value);
             }
-            this.server = server;
             return this;
         }
 
@@ -206,9 +406,21 @@ public final class AudioCapture implements AutoCloseable {
             return this;
         }
 
-        /** Loads the C shim if needed, picks the backend and returns the capture. */
+        /**
+         * Validates the options, loads the C shim if needed, opens the backend's context
+         * and returns the capture.
+         *
+         * @throws IllegalArgumentException an option the backend does not take, or a bad value
+         */
         public AudioCapture open() throws AudioException {
-            return new AudioCapture(Backends.select(backend, server, applicationName, timeout));
+            Map<String, String> opts = new LinkedHashMap<>(options);
+            String serverProperty = System.getProperty(SERVER_PROPERTY);
+            if (!backend.equals("tone") && !opts.containsKey("server") && serverProperty != null
+                    && !serverProperty.isBlank()) {
+                opts.put("server", serverProperty);
+            }
+            Backends.checkOptions(backend, opts);
+            return new AudioCapture(Backends.select(backend, applicationName, opts, timeout));
         }
     }
 }

@@ -1,25 +1,110 @@
 package io.github.panamaaudio;
 
 import java.util.Objects;
+import java.util.Optional;
 
 /**
- * A capture source as the backend lists it: a microphone, a line input, or the
- * monitor (loopback) of an output.
+ * An audio device as the backend lists it: an {@link Direction#INPUT input} (a
+ * microphone, a line input) or an {@link Direction#OUTPUT output} (speakers,
+ * headphones, a virtual sink). Capturing an output captures its loopback: what the
+ * system plays to it. How a backend does that (a PulseAudio monitor source, a WASAPI
+ * loopback client) is the backend's business.
  *
- * <p>Thread-safety: an immutable record.
- *
- * @param name                 the backend's name; pass it to {@link StreamConfig.Device#named(String)}
- * @param description          a human-readable description
- * @param monitor              whether this source is the loopback of a sink (output)
- * @param defaultSource        whether this is the server's default source
- * @param monitorOfDefaultSink whether this is the loopback of the default sink (the system's audio)
- * @param sampleRate           the device's own rate in Hz (streams may ask for another)
- * @param channels             the device's own channel count
+ * <p>Thread-safety: immutable, safe to share.
  */
-public record AudioDevice(String name, String description, boolean monitor, boolean defaultSource,
-                          boolean monitorOfDefaultSink, int sampleRate, int channels) {
-    public AudioDevice {
-        Objects.requireNonNull(name, "name");
-        Objects.requireNonNull(description, "description");
+public final class AudioDevice {
+
+    /** Whether a device records or plays. */
+    public enum Direction {
+        /** A capture device: a microphone, a line input. */
+        INPUT,
+        /** A playback device; capturing it is its loopback. */
+        OUTPUT
+    }
+
+    private final String id;
+    private final String description;
+    private final Direction direction;
+    private final boolean isDefault;
+    private final SampleFormat nativeFormat;
+    private final int sampleRate;
+    private final int channels;
+
+    /**
+     * @param id           the backend's stable id; pass it to {@link StreamConfig.Source#device(String)}
+     * @param description  a human-readable description
+     * @param direction    input or output
+     * @param isDefault    whether this is the default device of its direction
+     * @param nativeFormat the device's own sample format, or {@code null} if it is none of {@link SampleFormat}
+     * @param sampleRate   the device's own rate in Hz (streams may ask for another)
+     * @param channels     the device's own channel count
+     */
+    public AudioDevice(String id, String description, Direction direction, boolean isDefault,
+                       SampleFormat nativeFormat, int sampleRate, int channels) {
+        this.id = Objects.requireNonNull(id, "id");
+        this.description = Objects.requireNonNull(description, "description");
+        this.direction = Objects.requireNonNull(direction, "direction");
+        this.isDefault = isDefault;
+        this.nativeFormat = nativeFormat;
+        this.sampleRate = sampleRate;
+        this.channels = channels;
+    }
+
+    /** The backend's stable id of the device (for PulseAudio: the sink or source name). */
+    public String id() {
+        return id;
+    }
+
+    /** A human-readable description. */
+    public String description() {
+        return description;
+    }
+
+    /** Input or output. */
+    public Direction direction() {
+        return direction;
+    }
+
+    /** Whether this is the default device of its {@link #direction()}. */
+    public boolean isDefault() {
+        return isDefault;
+    }
+
+    /** The device's own sample format, if it is one of {@link SampleFormat}. */
+    public Optional<SampleFormat> nativeFormat() {
+        return Optional.ofNullable(nativeFormat);
+    }
+
+    /** The device's own rate in Hz (streams may ask for another). */
+    public int sampleRate() {
+        return sampleRate;
+    }
+
+    /** The device's own channel count. */
+    public int channels() {
+        return channels;
+    }
+
+    /** The same device with another default flag (the default changed). */
+    AudioDevice withDefault(boolean isDefault) {
+        return new AudioDevice(id, description, direction, isDefault, nativeFormat, sampleRate, channels);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof AudioDevice d && id.equals(d.id) && description.equals(d.description)
+                && direction == d.direction && isDefault == d.isDefault && nativeFormat == d.nativeFormat
+                && sampleRate == d.sampleRate && channels == d.channels;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(id, description, direction, isDefault, nativeFormat, sampleRate, channels);
+    }
+
+    @Override
+    public String toString() {
+        return "AudioDevice[" + direction + " " + id + (isDefault ? " (default)" : "") + ", \"" + description
+                + "\", " + (nativeFormat == null ? "" : nativeFormat + " ") + sampleRate + " Hz, " + channels + " ch]";
     }
 }

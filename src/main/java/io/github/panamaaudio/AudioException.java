@@ -22,7 +22,11 @@ public final class AudioException extends Exception {
          * audio server answers. Retrying helps once a server runs.
          */
         BACKEND_UNAVAILABLE(true),
-        /** No capture device has the requested name. Retrying the same name does not help. */
+        /**
+         * No device has the requested id, or no process the requested process id (an
+         * application asked for by name is waited for instead). Retrying the same id
+         * does not help.
+         */
         DEVICE_NOT_FOUND(false),
         /** The server refused the sample format, rate or channel count. Retrying does not help. */
         FORMAT_UNSUPPORTED(false),
@@ -33,10 +37,11 @@ public final class AudioException extends Exception {
          */
         DEVICE_LOST(true),
         /**
-         * The connection to the audio server broke (server killed or restarted).
-         * Opening a new stream once the server is back helps.
+         * The connection to the backend broke (the audio server was killed or
+         * restarted, the audio service stopped). Opening a new capture once it is
+         * back helps.
          */
-        SERVER_DISCONNECTED(true),
+        BACKEND_DISCONNECTED(true),
         /** The stream or capture was closed, possibly by another thread. Retrying does not help. */
         CLOSED(false),
         /**

@@ -54,6 +54,12 @@ public final class AudioPacket implements AutoCloseable {
     public static final int FLAG_DISCONTINUITY = 1;
     /** Flag: every sample of this packet is zero. */
     public static final int FLAG_SILENT = 2;
+    /**
+     * Flag: the stream follows a default device and re-attached to a new one just
+     * before this packet (the default changed or went away). Always with
+     * {@link #FLAG_DISCONTINUITY}.
+     */
+    public static final int FLAG_ROUTE_CHANGED = 4;
 
     private final StreamCore stream;
     private final SegmentPool.Slot slot;
@@ -212,7 +218,7 @@ public final class AudioPacket implements AutoCloseable {
         return position;
     }
 
-    /** {@link #FLAG_DISCONTINUITY} and {@link #FLAG_SILENT} bits. */
+    /** {@link #FLAG_DISCONTINUITY}, {@link #FLAG_SILENT} and {@link #FLAG_ROUTE_CHANGED} bits. */
     public int flags() {
         checkReadable();
         return flags;
@@ -223,9 +229,18 @@ public final class AudioPacket implements AutoCloseable {
         return (flags() & FLAG_DISCONTINUITY) != 0;
     }
 
-    /** Whether every sample of this packet is zero. */
+    /**
+     * Whether every sample of this packet is zero; also every packet delivered on the
+     * real-time clock while the source had nothing to give (an application that is
+     * silent, paused or not playing yet).
+     */
     public boolean isSilent() {
         return (flags() & FLAG_SILENT) != 0;
+    }
+
+    /** Whether the stream re-attached to a new default device just before this packet. */
+    public boolean isRouteChanged() {
+        return (flags() & FLAG_ROUTE_CHANGED) != 0;
     }
 
     /** Whether this packet is still open (not yet closed). Never throws. */

@@ -83,7 +83,7 @@ public final class AudioStream implements AutoCloseable {
      * what an old reference may and may not do.
      *
      * @throws AudioException {@code CLOSED} if the stream is or gets closed,
-     *                        {@code DEVICE_LOST} or {@code SERVER_DISCONNECTED} if capture broke
+     *                        {@code DEVICE_LOST} or {@code BACKEND_DISCONNECTED} if capture broke
      */
     public AudioPacket next() throws AudioException {
         try {
@@ -160,6 +160,24 @@ public final class AudioStream implements AutoCloseable {
     public Optional<Duration> latency() {
         long ns = core.latencyNanos();
         return ns == NativeStream.LATENCY_UNKNOWN ? Optional.empty() : Optional.of(Duration.ofNanos(ns));
+    }
+
+    /**
+     * Pauses capture on the server (PulseAudio: the stream is corked): no data and no
+     * CPU while paused; a blocked {@code next()} keeps waiting. Idempotent; any thread.
+     */
+    public void pause() throws AudioException {
+        core.pause(true);
+    }
+
+    /** Resumes after {@link #pause()}; the first packet after it is flagged {@link AudioPacket#isDiscontinuity()}. */
+    public void resume() throws AudioException {
+        core.pause(false);
+    }
+
+    /** Whether the stream is paused. */
+    public boolean isPaused() {
+        return core.isPaused();
     }
 
     /** Whether {@link #close()} has been called. */

@@ -4,7 +4,7 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * What a stream captures and how: device, sample format, rate, channels, packet
+ * What a stream captures and how: source, sample format, rate, channels, packet
  * duration and pool sizing. Built with {@link #builder()}; every setter validates
  * at once and throws {@link IllegalArgumentException} naming the field, the value
  * and the allowed range, before anything in C is touched.
@@ -27,51 +27,115 @@ public final class StreamConfig {
     /** Longest device name accepted, in UTF-16 chars. */
     public static final int MAX_DEVICE_NAME_LENGTH = 1024;
 
+    /** Longest application name accepted, in UTF-16 chars. */
+    public static final int MAX_APPLICATION_NAME_LENGTH = 255;
+    /** Largest process id accepted by {@link Source#application(long)}. */
+    public static final long MAX_PROCESS_ID = 0xFFFF_FFFFL;
+
     /**
-     * Which device a stream captures.
+     * What a stream captures. The words are the backend's neutral ones: an input, an
+     * output (captured as its loopback: what the system plays to it), an application.
+     *
+     * <p>Follow or fail, never substitute: a stream on a <em>default</em> device
+     * follows the default when it changes or goes away (the first packet after the
+     * switch is flagged {@link AudioPacket#isRouteChanged()}); a stream on an
+     * <em>explicit</em> device never moves and ends with
+     * {@link AudioException.Kind#DEVICE_LOST} when the device goes away. An output's
+     * loopback is never replaced by an input.
      *
      * <p>Thread-safety: an immutable record.
      *
-     * @param kind what to capture
-     * @param name the source name for {@link Kind#NAMED}, otherwise {@code null}
+     * @param kind        what to capture
+     * @param deviceId    the device id for {@link Kind#DEVICE}, else null
+     * @param processId   the process id for {@link Kind#APPLICATION_PROCESS}, else 0
+     * @param application the application name or binary for {@link Kind#APPLICATION_NAME}, else null
      */
-    public record Device(Kind kind, String name) {
-        /** How the device is chosen. */
+    public record Source(Kind kind, String deviceId, long processId, String application) {
+        /** How the source is chosen. */
         public enum Kind {
-            /** The server's default source (usually a microphone). */
-            DEFAULT_SOURCE,
-            /** The monitor of the server's default sink: everything the system plays (loopback). */
-            DEFAULT_SINK_MONITOR,
-            /** A source by its backend name, see {@link AudioCapture#devices()}. */
-            NAMED
+            /** The default input (usually a microphone); follows it when it changes. */
+            DEFAULT_INPUT,
+            /** The loopback of the default output: what the system plays; follows the default output. */
+            DEFAULT_OUTPUT,
+            /** One device by id (an input, or an output's loopback); never moves. */
+            DEVICE,
+            /** Every playback stream of one process, mixed; nothing else. */
+            APPLICATION_PROCESS,
+            /** Every playback stream of any process with this application name or binary, mixed. */
+            APPLICATION_NAME
         }
 
-        public Device {
+        public Source {
             Objects.requireNonNull(kind, "kind");
-            if (kind == Kind.NAMED) {
-                checkDeviceName(name);
-            } else if (name != null) {
-                throw new IllegalArgumentException("device.name must be null unless kind is NAMED");
+            switch (kind) {
+                case DEVICE -> checkText("source.deviceId", deviceId, MAX_DEVICE_NAME_LENGTH);
+                case APPLICATION_NAME -> checkText("source.application", application, MAX_APPLICATION_NAME_LENGTH);
+                case APPLICATION_PROCESS -> {
+                    if (processId < 1 || processId > MAX_PROCESS_ID) {
+                        throw new IllegalArgumentException("source.processId = " + processId
+                                + " is outside the allowed range 1.." + MAX_PROCESS_ID);
+                    }
+                }
+                default -> { }
+            }
+            if (kind != Kind.DEVICE && deviceId != null) {
+                throw new IllegalArgumentException("source.deviceId must be null unless kind is DEVICE");
+            }
+            if (kind != Kind.APPLICATION_NAME && application != null) {
+                throw new IllegalArgumentException("source.application must be null unless kind is APPLICATION_NAME");
+            }
+            if (kind != Kind.APPLICATION_PROCESS && processId != 0) {
+                throw new IllegalArgumentException("source.processId must be 0 unless kind is APPLICATION_PROCESS");
             }
         }
 
-        /** The server's default source. */
-        public static Device defaultSource() {
-            return new Device(Kind.DEFAULT_SOURCE, null);
+        /** The default input; follows it. */
+        public static Source defaultInput() {
+            return new Source(Kind.DEFAULT_INPUT, null, 0, null);
         }
 
-        /** The loopback of the default sink: the system's own audio output. */
-        public static Device defaultSinkMonitor() {
-            return new Device(Kind.DEFAULT_SINK_MONITOR, null);
+        /** The loopback of the default output (the system's own audio); follows it, never becomes an input. */
+        public static Source defaultOutput() {
+            return new Source(Kind.DEFAULT_OUTPUT, null, 0, null);
         }
 
-        /** A source by its name; a sink's loopback is usually {@code "<sink>.monitor"}. */
-        public static Device named(String name) {
-            return new Device(Kind.NAMED, name);
+        /** A device by its {@link AudioDevice#id()}: an input, or an output (its loopback). Never moves. */
+        public static Source device(String id) {
+            return new Source(Kind.DEVICE, id, 0, null);
+        }
+
+        /** The device as listed by {@link AudioCapture#devices()}. */
+        public static Source device(AudioDevice device) {
+            return device(Objects.requireNonNull(device, "device").id());
+        }
+
+        /** What one process plays: all its streams, now and later, mixed; nothing of others. */
+        public static Source application(long processId) {
+            return new Source(Kind.APPLICATION_PROCESS, null, processId, null);
+        }
+
+        /**
+         * What every process whose application name or binary equals {@code nameOrBinary}
+         * plays, now and later (a restart is followed). Not playing yet: the stream waits,
+         * delivering silent packets on the real-time clock.
+         */
+        public static Source application(String nameOrBinary) {
+            return new Source(Kind.APPLICATION_NAME, null, 0, nameOrBinary);
+        }
+
+        @Override
+        public String toString() {
+            return switch (kind) {
+                case DEFAULT_INPUT -> "the default input";
+                case DEFAULT_OUTPUT -> "the default output's loopback";
+                case DEVICE -> "device '" + deviceId + "'";
+                case APPLICATION_PROCESS -> "application process " + processId;
+                case APPLICATION_NAME -> "application '" + application + "'";
+            };
         }
     }
 
-    private final Device device;
+    private final Source source;
     private final SampleFormat format;
     private final int sampleRate;
     private final int channels;
@@ -82,13 +146,9 @@ public final class StreamConfig {
     private final int maxSegments;
     private final String name;
     private final boolean checked;
-    private final double toneFrequency;
-    private final double toneAmplitude;
-    private final boolean tonePattern;
-    private final boolean tonePaced;
 
     private StreamConfig(Builder b) {
-        this.device = b.device;
+        this.source = b.source;
         this.format = b.format;
         this.sampleRate = b.sampleRate;
         this.channels = b.channels;
@@ -99,13 +159,9 @@ public final class StreamConfig {
         this.maxSegments = b.maxSegments;
         this.name = b.name;
         this.checked = b.checked;
-        this.toneFrequency = b.toneFrequency;
-        this.toneAmplitude = b.toneAmplitude;
-        this.tonePattern = b.tonePattern;
-        this.tonePaced = b.tonePaced;
     }
 
-    /** A builder with the defaults: default source, S16LE, 48 000 Hz, 2 channels, 10 ms packets. */
+    /** A builder with the defaults: the default input, S16LE, 48 000 Hz, 2 channels, 10 ms packets. */
     public static Builder builder() {
         return new Builder();
     }
@@ -115,7 +171,8 @@ public final class StreamConfig {
         return new Builder(this);
     }
 
-    public Device device() { return device; }
+    /** What the stream captures. */
+    public Source source() { return source; }
     public SampleFormat format() { return format; }
     public int sampleRate() { return sampleRate; }
     public int channels() { return channels; }
@@ -140,35 +197,27 @@ public final class StreamConfig {
      * benchmarks/RESULTS.md measured tens of microseconds per packet.
      */
     public boolean checked() { return checked; }
-    /** The tone backend's sine frequency, in Hz. */
-    public double toneFrequency() { return toneFrequency; }
-    /** The tone backend's sine amplitude, 0..1 of full scale. */
-    public double toneAmplitude() { return toneAmplitude; }
-    /** Whether the tone backend delivers its test pattern (byte n of the stream = n mod 251) instead of a sine. */
-    public boolean tonePattern() { return tonePattern; }
-    /** Whether the tone backend paces packets in real time (otherwise as fast as they are read). */
-    public boolean tonePaced() { return tonePaced; }
 
     @Override
     public String toString() {
-        return "StreamConfig[" + device + ", " + format + ", " + sampleRate + " Hz, " + channels + " ch, "
+        return "StreamConfig[" + source + ", " + format + ", " + sampleRate + " Hz, " + channels + " ch, "
                 + packetDuration.toMillis() + " ms packets (" + packetFrames + " frames), buffer "
                 + bufferDuration.toMillis() + " ms, segments " + initialSegments + ".." + maxSegments
                 + ", name=" + name + (checked ? ", checked" : "") + "]";
     }
 
-    static void checkDeviceName(String name) {
+    static void checkText(String field, String name, int maxLength) {
         if (name == null) {
-            throw new IllegalArgumentException("device.name must not be null");
+            throw new IllegalArgumentException(field + " must not be null");
         }
-        if (name.isEmpty() || name.length() > MAX_DEVICE_NAME_LENGTH) {
-            throw new IllegalArgumentException("device.name has length " + name.length()
-                    + ", allowed 1.." + MAX_DEVICE_NAME_LENGTH);
+        if (name.isEmpty() || name.length() > maxLength) {
+            throw new IllegalArgumentException(field + " has length " + name.length()
+                    + ", allowed 1.." + maxLength);
         }
         for (int i = 0; i < name.length(); i++) {
             char c = name.charAt(i);
             if (c < 0x20 || c == 0x7f) {
-                throw new IllegalArgumentException("device.name contains control character U+"
+                throw new IllegalArgumentException(field + " contains control character U+"
                         + String.format("%04X", (int) c) + " at index " + i
                         + "; allowed: printable characters");
             }
@@ -176,7 +225,7 @@ public final class StreamConfig {
                 boolean paired = Character.isHighSurrogate(c) && i + 1 < name.length()
                         && Character.isLowSurrogate(name.charAt(i + 1));
                 if (!paired) {
-                    throw new IllegalArgumentException("device.name contains an unpaired surrogate at index "
+                    throw new IllegalArgumentException(field + " contains an unpaired surrogate at index "
                             + i + "; allowed: valid Unicode (it is sent as UTF-8)");
                 }
                 i++;
@@ -207,7 +256,7 @@ public final class StreamConfig {
      * <p>Thread-safety: not thread-safe; confine a builder to one thread.
      */
     public static final class Builder {
-        private Device device = Device.defaultSource();
+        private Source source = Source.defaultInput();
         private SampleFormat format = SampleFormat.S16LE;
         private int sampleRate = 48_000;
         private int channels = 2;
@@ -217,16 +266,12 @@ public final class StreamConfig {
         private int maxSegments = 256;
         private String name = "capture";
         private boolean checked;
-        private double toneFrequency = 440.0;
-        private double toneAmplitude = 0.5;
-        private boolean tonePattern;
-        private boolean tonePaced = true;
 
         private Builder() {
         }
 
         private Builder(StreamConfig c) {
-            device = c.device;
+            source = c.source;
             format = c.format;
             sampleRate = c.sampleRate;
             channels = c.channels;
@@ -236,20 +281,17 @@ public final class StreamConfig {
             maxSegments = c.maxSegments;
             name = c.name;
             checked = c.checked;
-            toneFrequency = c.toneFrequency;
-            toneAmplitude = c.toneAmplitude;
-            tonePattern = c.tonePattern;
-            tonePaced = c.tonePaced;
         }
 
-        public Builder device(Device device) {
-            this.device = Objects.requireNonNull(device, "device");
+        /** What to capture (default: {@link Source#defaultInput()}). */
+        public Builder source(Source source) {
+            this.source = Objects.requireNonNull(source, "source");
             return this;
         }
 
-        /** Shorthand for {@code device(Device.named(name))}. */
-        public Builder device(String name) {
-            return device(Device.named(name));
+        /** Shorthand for {@code source(Source.device(id))}. */
+        public Builder device(String id) {
+            return source(Source.device(id));
         }
 
         public Builder format(SampleFormat format) {
@@ -318,43 +360,11 @@ public final class StreamConfig {
             return this;
         }
 
-        /** The tone backend's sine: frequency 0..sampleRate/2 Hz, amplitude 0..1. */
-        public Builder tone(double frequencyHz, double amplitude) {
-            if (!(frequencyHz >= 0 && frequencyHz <= MAX_SAMPLE_RATE / 2.0)) {
-                throw new IllegalArgumentException("toneFrequency = " + frequencyHz
-                        + " Hz is outside the allowed range 0..sampleRate/2 Hz");
-            }
-            if (!(amplitude >= 0 && amplitude <= 1)) {
-                throw new IllegalArgumentException("toneAmplitude = " + amplitude
-                        + " is outside the allowed range 0..1");
-            }
-            this.toneFrequency = frequencyHz;
-            this.toneAmplitude = amplitude;
-            this.tonePattern = false;
-            return this;
-        }
-
-        /** The tone backend delivers its test pattern: byte n of the stream is n mod 251. */
-        public Builder tonePattern() {
-            this.tonePattern = true;
-            return this;
-        }
-
-        /** Whether the tone backend paces packets in real time (default true). */
-        public Builder tonePaced(boolean paced) {
-            this.tonePaced = paced;
-            return this;
-        }
-
         /** Checks the fields against each other and builds. */
         public StreamConfig build() {
             if (initialSegments > maxSegments) {
                 throw new IllegalArgumentException("initialSegments = " + initialSegments
                         + " is outside the allowed range 1..maxSegments (" + maxSegments + ")");
-            }
-            if (toneFrequency > sampleRate / 2.0) {
-                throw new IllegalArgumentException("toneFrequency = " + toneFrequency
-                        + " Hz is outside the allowed range 0.." + sampleRate / 2.0 + " Hz (half the sampleRate)");
             }
             return new StreamConfig(this);
         }

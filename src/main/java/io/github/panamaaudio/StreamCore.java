@@ -67,6 +67,7 @@ final class StreamCore {
     private final AtomicInteger active = new AtomicInteger();
     private final AtomicInteger closeState = new AtomicInteger(); // 0 open, 1 closing, 2 closed
     private volatile boolean closing;
+    private volatile boolean paused;
     /** Checked mode: the leases whose arena is not closed yet (their views die before the pool's memory). */
     private final Set<AudioPacket.Lease> openCheckedLeases;
     /** The public handle, for {@link AudioCapture#openStreams()}; weak, so that it can be collected. */
@@ -309,6 +310,24 @@ final class StreamCore {
         } finally {
             active.decrementAndGet();
         }
+    }
+
+    /** Pauses or resumes on the server; any thread, concurrently with the reader. */
+    void pause(boolean paused) throws AudioException {
+        active.incrementAndGet();
+        try {
+            if (closing) {
+                throw closed();
+            }
+            nativeStream.pause(paused);
+            this.paused = paused;
+        } finally {
+            active.decrementAndGet();
+        }
+    }
+
+    boolean isPaused() {
+        return paused;
     }
 
     // ---- closing --------------------------------------------------------------

@@ -62,7 +62,7 @@ class BadInputTest {
 
     @BeforeAll
     static void connect(PulseServer server) throws AudioException {
-        capture = AudioCapture.builder().backend("pulse").server(server.address()).open();
+        capture = AudioCapture.builder().backend("pulse").option("server", server.address()).open();
     }
 
     @AfterAll
@@ -133,42 +133,41 @@ class BadInputTest {
                 }
                 case 7 -> {
                     String s = anyString(r);
-                    expect(isValidDeviceName(s), "device.name", () -> builder.device(s),
-                            () -> model.device = StreamConfig.Device.named(s));
+                    expect(isValidDeviceName(s), "source.deviceId", () -> builder.device(s),
+                            () -> model.source = StreamConfig.Source.device(s));
                 }
                 case 8 -> {
-                    StreamConfig.Device.Kind kind = StreamConfig.Device.Kind.values()[r.nextInt(3)];
+                    StreamConfig.Source.Kind kind = StreamConfig.Source.Kind.values()[r.nextInt(2)];
                     String s = r.nextBoolean() ? null : anyString(r);
-                    boolean valid = kind == StreamConfig.Device.Kind.NAMED ? isValidDeviceName(s) : s == null;
-                    StreamConfig.Device[] made = new StreamConfig.Device[1];
-                    expect(valid, "device.name", () -> builder.device(made[0] = new StreamConfig.Device(kind, s)),
-                            () -> model.device = made[0]);
+                    boolean valid = s == null;
+                    StreamConfig.Source[] made = new StreamConfig.Source[1];
+                    expect(valid, "source.deviceId",
+                            () -> builder.source(made[0] = new StreamConfig.Source(kind, s, 0, null)),
+                            () -> model.source = made[0]);
                 }
                 case 9 -> {
                     SampleFormat f = r.nextInt(10) == 0 ? null : SampleFormat.values()[r.nextInt(3)];
                     expect(f != null, "format", () -> builder.format(f), () -> model.format = f);
                 }
                 case 10 -> {
-                    double hz = anyDouble(r, StreamConfig.MAX_SAMPLE_RATE / 2.0);
-                    double amplitude = anyDouble(r, 1.0);
-                    boolean hzValid = hz >= 0 && hz <= 192_000;
-                    boolean amplitudeValid = amplitude >= 0 && amplitude <= 1;
-                    expect(hzValid && amplitudeValid, hzValid ? "toneAmplitude" : "toneFrequency",
-                            () -> builder.tone(hz, amplitude), () -> {
-                                model.toneFrequency = hz;
-                                model.toneAmplitude = amplitude;
-                                model.tonePattern = false;
-                            });
+                    long pid = r.nextInt(4) == 0 ? r.nextLong() : r.nextLong(-10, 1L << 33);
+                    boolean valid = pid >= 1 && pid <= 0xFFFF_FFFFL;
+                    StreamConfig.Source[] made = new StreamConfig.Source[1];
+                    expect(valid, "source.processId",
+                            () -> builder.source(made[0] = StreamConfig.Source.application(pid)),
+                            () -> model.source = made[0]);
                 }
                 case 11 -> {
-                    builder.tonePattern();
-                    model.tonePattern = true;
+                    String s = anyString(r);
+                    boolean valid = s != null && isValidText(s, StreamConfig.MAX_APPLICATION_NAME_LENGTH);
+                    StreamConfig.Source[] made = new StreamConfig.Source[1];
+                    expect(valid, "source.application",
+                            () -> builder.source(made[0] = StreamConfig.Source.application(s)),
+                            () -> model.source = made[0]);
                 }
                 case 12 -> {
-                    boolean paced = r.nextBoolean();
                     boolean checked = r.nextBoolean();
-                    builder.tonePaced(paced).checked(checked);
-                    model.tonePaced = paced;
+                    builder.checked(checked);
                     model.checked = checked;
                 }
                 case 13 -> {
@@ -179,8 +178,15 @@ class BadInputTest {
                 }
                 case 14 -> {
                     String s = anyString(r);
-                    expect(s == null || (!s.chars().allMatch(Character::isWhitespace) && s.indexOf(0) < 0),
-                            "server", () -> captureBuilder.server(s), () -> { });
+                    boolean valid = s == null || (!s.isBlank() && s.indexOf(0) < 0 && s.indexOf('\n') < 0);
+                    // checked at open(): the builder takes any value, open() names the option
+                    captureBuilder.option("server", s);
+                    if (!valid) {
+                        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                                () -> AudioCapture.builder().backend("pulse").option("server", s).open());
+                        assertTrue(e.getMessage().startsWith("option server = "), e.getMessage());
+                    }
+                    captureBuilder.option("server", null);
                 }
                 case 15 -> {
                     String s = anyString(r);
@@ -197,10 +203,6 @@ class BadInputTest {
             expectRejected("initialSegments", builder::build);
             return BuilderOutcome.REJECTED_AT_BUILD;
         }
-        if (model.toneFrequency > model.sampleRate / 2.0) {
-            expectRejected("toneFrequency", builder::build);
-            return BuilderOutcome.REJECTED_AT_BUILD;
-        }
         StreamConfig config = assertDoesNotThrow(builder::build, "build() of a model-valid builder");
         model.assertMatches(config);
         return BuilderOutcome.BUILT;
@@ -212,7 +214,7 @@ class BadInputTest {
      */
     private static final class Model {
         private static final StreamConfig DEFAULTS = StreamConfig.builder().build();
-        StreamConfig.Device device = DEFAULTS.device();
+        StreamConfig.Source source = DEFAULTS.source();
         SampleFormat format = DEFAULTS.format();
         int sampleRate = DEFAULTS.sampleRate();
         int channels = DEFAULTS.channels();
@@ -222,13 +224,9 @@ class BadInputTest {
         int maxSegments = DEFAULTS.maxSegments();
         String name = DEFAULTS.name();
         boolean checked = DEFAULTS.checked();
-        double toneFrequency = DEFAULTS.toneFrequency();
-        double toneAmplitude = DEFAULTS.toneAmplitude();
-        boolean tonePattern = DEFAULTS.tonePattern();
-        boolean tonePaced = DEFAULTS.tonePaced();
 
         void assertMatches(StreamConfig c) {
-            assertEquals(device, c.device());
+            assertEquals(source, c.source());
             assertEquals(format, c.format());
             assertEquals(sampleRate, c.sampleRate());
             assertEquals(channels, c.channels());
@@ -238,10 +236,6 @@ class BadInputTest {
             assertEquals(maxSegments, c.maxSegments());
             assertEquals(name, c.name());
             assertEquals(checked, c.checked());
-            assertEquals(toneFrequency, c.toneFrequency());
-            assertEquals(toneAmplitude, c.toneAmplitude());
-            assertEquals(tonePattern, c.tonePattern());
-            assertEquals(tonePaced, c.tonePaced());
             long frames = Math.max(1, Math.round(sampleRate * (packet.toNanos() / 1e9)));
             assertEquals(frames, c.packetFrames(), "packetFrames");
             long bytes = frames * channels * format.bytesPerSample();
@@ -278,7 +272,11 @@ class BadInputTest {
 
     /** 1..1024 UTF-16 chars, no C0 control or DEL, every surrogate in a proper pair. */
     static boolean isValidDeviceName(String s) {
-        if (s == null || s.isEmpty() || s.length() > 1024) {
+        return isValidText(s, 1024);
+    }
+
+    static boolean isValidText(String s, int maxLength) {
+        if (s == null || s.isEmpty() || s.length() > maxLength) {
             return false;
         }
         for (int i = 0; i < s.length(); i++) {
@@ -614,7 +612,7 @@ class BadInputTest {
             rejected.accept(() -> AudioCapture.builder().timeout(Duration.ofDays(1)));
             boolean afterValidation = shimMapped();
             try (AudioCapture tone = AudioCapture.builder().backend("tone").open();
-                 AudioStream stream = tone.openStream(StreamConfig.builder().tonePaced(false).build());
+                 AudioStream stream = tone.openStream(StreamConfig.builder().device("sine?paced=false").build());
                  AudioPacket packet = stream.next()) {
                 if (packet.frames() != stream.config().packetFrames()) {
                     fail("unexpected packet " + packet);

@@ -74,7 +74,7 @@ class CloseRaceTest {
     @Test
     void closeRacingABlockedNextOnPulseStreams() throws Exception {
         long worst = 0;
-        try (AudioCapture capture = AudioCapture.builder().backend("pulse").server(server.address()).open()) {
+        try (AudioCapture capture = AudioCapture.builder().backend("pulse").option("server", server.address()).open()) {
             for (int i = 0; i < 100; i++) {
                 AudioStream stream = capture.openStream(StreamConfig.builder().device(server.sineSourceName())
                         .packetDuration(Duration.ofMillis(1000)).build());

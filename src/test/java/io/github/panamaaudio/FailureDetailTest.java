@@ -92,7 +92,7 @@ class FailureDetailTest {
     void concurrentOpensOfMissingDevicesEachReportTheirOwnDevice() throws Exception {
         Queue<String> wrong = new ConcurrentLinkedQueue<>();
         Queue<Throwable> errors = new ConcurrentLinkedQueue<>();
-        try (AudioCapture capture = AudioCapture.builder().backend("pulse").server(server.address()).open()) {
+        try (AudioCapture capture = AudioCapture.builder().backend("pulse").option("server", server.address()).open()) {
             List<Thread> threads = new ArrayList<>();
             for (int t = 0; t < THREADS; t++) {
                 int id = t;

@@ -38,7 +38,7 @@ class FaultTest {
     }
 
     private AudioCapture capture() throws AudioException {
-        return AudioCapture.builder().backend("pulse").server(server.address()).timeout(Duration.ofSeconds(5)).open();
+        return AudioCapture.builder().backend("pulse").option("server", server.address()).timeout(Duration.ofSeconds(5)).open();
     }
 
     /** Reads on a thread until next() throws; returns the exception and when it was thrown. */
@@ -83,7 +83,7 @@ class FaultTest {
             assertTrue(o != null, "next() returned");
             assertTrue(o.thrown() instanceof AudioException, "threw " + o.thrown());
             AudioException e = (AudioException) o.thrown();
-            assertTrue(Set.of(AudioException.Kind.SERVER_DISCONNECTED, AudioException.Kind.DEVICE_LOST)
+            assertTrue(Set.of(AudioException.Kind.BACKEND_DISCONNECTED, AudioException.Kind.DEVICE_LOST)
                     .contains(e.kind()), e.kind() + ": " + e.getMessage());
             assertTrue(e.isRetryable());
             long ms = TimeUnit.NANOSECONDS.toMillis(o.atNanos() - killedAt);
@@ -108,7 +108,7 @@ class FaultTest {
         int module = server.loadNullSink("doomed");
         try (AudioCapture capture = capture();
              PulseServer.Player player = server.playTone("doomed", 500);
-             AudioStream stream = capture.openStream(StreamConfig.builder().device("doomed.monitor").build())) {
+             AudioStream stream = capture.openStream(StreamConfig.builder().device("doomed").build())) {
             CountDownLatch first = new CountDownLatch(1);
             AtomicReference<Outcome> outcome = new AtomicReference<>();
             Thread reader = readUntilFailure(stream, first, outcome, null);
@@ -131,7 +131,7 @@ class FaultTest {
     void aSlowConsumerGetsDiscontinuityFlagsAndCaptureContinues() throws Exception {
         try (PulseServer.Player player = server.playTone(440);
              AudioCapture capture = capture();
-             AudioStream stream = capture.openStream(StreamConfig.builder().device(server.monitorOfSink())
+             AudioStream stream = capture.openStream(StreamConfig.builder().device(server.sinkName())
                      .bufferDuration(Duration.ofMillis(500)).build())) {
             // let the player and the sink settle (they start in bursts)
             long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(3000);

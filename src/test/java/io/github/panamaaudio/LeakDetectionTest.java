@@ -49,7 +49,7 @@ class LeakDetectionTest {
     }
 
     private static StreamConfig.Builder unpacedPattern(String name) {
-        return StreamConfig.builder().tonePattern().tonePaced(false)
+        return StreamConfig.builder().device("pattern?paced=false")
                 .initialSegments(8).maxSegments(MAX_SEGMENTS).name(name);
     }
 
@@ -215,7 +215,7 @@ class LeakDetectionTest {
     @Test
     void aHundredThousandLeakedPacketsKeepTheHeapFlat() throws Exception {
         try (AudioCapture capture = AudioCapture.builder().backend("tone").open();
-             AudioStream stream = capture.openStream(StreamConfig.builder().tonePattern().tonePaced(false)
+             AudioStream stream = capture.openStream(StreamConfig.builder().device("pattern?paced=false")
                      .sampleRate(8_000).channels(1).format(SampleFormat.S16LE)
                      .packetDuration(java.time.Duration.ofMillis(1))
                      .initialSegments(4096).maxSegments(4096).name("leaks-100k").build())) {
@@ -236,7 +236,7 @@ class LeakDetectionTest {
     /** Opens a stream and drops it without close(), in a frame of its own. */
     private static String openAndDrop(AudioCapture capture, String name) throws AudioException {
         AudioStream stream = capture.openStream(StreamConfig.builder().name(name)
-                .device(StreamConfig.Device.named(PulseServer.SINE_SOURCE)).build());
+                .source(StreamConfig.Source.device(PulseServer.SINE_SOURCE)).build());
         try (AudioPacket p = stream.next()) {
             assertTrue(p.frames() > 0);
         }
@@ -245,7 +245,7 @@ class LeakDetectionTest {
 
     @Test
     void anUnclosedStreamIsReclaimedClosedAndCountedAndItsServerStreamEnds(PulseServer server) throws Exception {
-        try (AudioCapture capture = AudioCapture.builder().backend("pulse").server(server.address()).open()) {
+        try (AudioCapture capture = AudioCapture.builder().backend("pulse").option("server", server.address()).open()) {
             openAndDrop(capture, "forgotten");
             assertTrue(server.pactl("list", "short", "source-outputs").lines().anyMatch(l -> !l.isBlank()),
                     "the dropped stream records on the server");

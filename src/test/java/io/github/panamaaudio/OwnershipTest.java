@@ -34,7 +34,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class OwnershipTest {
 
     private static StreamConfig.Builder pattern() {
-        return StreamConfig.builder().tonePattern().tonePaced(false).initialSegments(4).maxSegments(8);
+        return StreamConfig.builder().device("pattern?paced=false").initialSegments(4).maxSegments(8);
     }
 
     // ---- 1. checked mode never reads freed memory ------------------------------------
@@ -107,11 +107,11 @@ class OwnershipTest {
     @Test
     void closeWhileAnotherThreadWritesAPacketToABlockedPipeCompletesAndFreesTheMemoryWhenTheWriteReturns(
             PulseServer server) throws Exception {
-        try (AudioCapture capture = AudioCapture.builder().backend("pulse").server(server.address()).open()) {
+        try (AudioCapture capture = AudioCapture.builder().backend("pulse").option("server", server.address()).open()) {
             AudioStream stream = capture.openStream(StreamConfig.builder()
-                    .device(StreamConfig.Device.named(PulseServer.SINE_SOURCE)).build());
+                    .source(StreamConfig.Source.device(PulseServer.SINE_SOURCE)).build());
             AudioStream other = capture.openStream(StreamConfig.builder().name("other")
-                    .device(StreamConfig.Device.named(PulseServer.SINE_SOURCE)).build());
+                    .source(StreamConfig.Source.device(PulseServer.SINE_SOURCE)).build());
             AudioPacket packet = stream.next();
             long bytes = packet.byteSize();
             Pipe pipe = fullPipe();
@@ -184,7 +184,7 @@ class OwnershipTest {
     @Test
     void pollWithTheSegmentsExhaustedReturnsWithinItsTimeoutEvenWhenASegmentComesBackLate() throws Exception {
         try (AudioCapture capture = AudioCapture.builder().backend("tone").open();
-             AudioStream stream = capture.openStream(StreamConfig.builder().tone(440, 0.5).tonePaced(true)
+             AudioStream stream = capture.openStream(StreamConfig.builder().device("sine?frequency=" + (440) + "&amplitude=" + (0.5) + "&paced=true")
                      .packetDuration(Duration.ofMillis(1000)).initialSegments(1).maxSegments(1).build())) {
             AudioPacket held = stream.next(); // the only segment; the next packet is due in ~1 s
             Thread closer = Thread.ofPlatform().start(() -> {

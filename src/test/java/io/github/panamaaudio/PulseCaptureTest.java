@@ -18,7 +18,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** Capture from a real private PulseAudio server: its sine source and a sink's monitor. */
+/** Capture from a real private PulseAudio server: its sine source (an input) and a sink (an output: its loopback). */
 @ExtendWith(PulseServerExtension.class)
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class PulseCaptureTest {
@@ -30,7 +30,7 @@ class PulseCaptureTest {
     }
 
     private AudioCapture capture() throws AudioException {
-        return AudioCapture.builder().backend("pulse").server(server.address()).open();
+        return AudioCapture.builder().backend("pulse").option("server", server.address()).open();
     }
 
     /** Captured audio of one stream, with what the test checks on the way. */
@@ -101,7 +101,7 @@ class PulseCaptureTest {
         try (PulseServer.Player player = server.playTone(1000);
              AudioCapture capture = capture();
              AudioStream stream = capture.openStream(StreamConfig.builder()
-                     .device(StreamConfig.Device.defaultSinkMonitor()).format(SampleFormat.F32LE).build())) {
+                     .source(StreamConfig.Source.defaultOutput()).format(SampleFormat.F32LE).build())) {
             Captured c = captureFor(stream, Duration.ofSeconds(3));
             int keep = 72_000 * 8; // the last 1.5 s, stereo float
             byte[] tail = java.util.Arrays.copyOfRange(c.bytes(), c.bytes().length - keep, c.bytes().length);
@@ -117,7 +117,7 @@ class PulseCaptureTest {
         try (PulseServer.Player player = server.playTone(2000);
              AudioCapture capture = capture();
              AudioStream stream = capture.openStream(StreamConfig.builder()
-                     .device(server.monitorOfSink()).format(SampleFormat.S16LE).channels(1).build())) {
+                     .device(server.sinkName()).format(SampleFormat.S16LE).channels(1).build())) {
             Captured c = captureFor(stream, Duration.ofSeconds(3));
             int keep = 72_000 * 2;
             byte[] tail = java.util.Arrays.copyOfRange(c.bytes(), c.bytes().length - keep, c.bytes().length);
@@ -127,20 +127,22 @@ class PulseCaptureTest {
     }
 
     @Test
-    void listsSourcesAndMonitorsWithTheirFlags() throws Exception {
+    void listsInputsAndOutputsWithTheirDefaultFlags() throws Exception {
         server.pactl("set-default-sink", server.sinkName());
         server.pactl("set-default-source", server.sineSourceName());
         try (AudioCapture capture = capture()) {
             var devices = capture.devices();
-            AudioDevice sine = devices.stream().filter(d -> d.name().equals(server.sineSourceName())).findFirst()
+            AudioDevice sine = devices.stream().filter(d -> d.id().equals(server.sineSourceName())).findFirst()
                     .orElseThrow(() -> new AssertionError("no " + server.sineSourceName() + " in " + devices));
-            AudioDevice monitor = devices.stream().filter(d -> d.name().equals(server.monitorOfSink())).findFirst()
-                    .orElseThrow(() -> new AssertionError("no monitor in " + devices));
-            assertFalse(sine.monitor());
-            assertTrue(sine.defaultSource());
-            assertTrue(monitor.monitor());
-            assertTrue(monitor.monitorOfDefaultSink());
-            assertFalse(monitor.description().isEmpty());
+            AudioDevice sink = devices.stream().filter(d -> d.id().equals(server.sinkName())).findFirst()
+                    .orElseThrow(() -> new AssertionError("no " + server.sinkName() + " in " + devices));
+            assertEquals(AudioDevice.Direction.INPUT, sine.direction());
+            assertTrue(sine.isDefault());
+            assertEquals(AudioDevice.Direction.OUTPUT, sink.direction());
+            assertTrue(sink.isDefault());
+            assertFalse(sink.description().isEmpty());
+            assertTrue(devices.stream().noneMatch(d -> d.id().endsWith(".monitor")),
+                    "a loopback is its output, not a device of its own: " + devices);
         }
     }
 
@@ -158,7 +160,7 @@ class PulseCaptureTest {
     @Test
     void noServerAtTheAddressIsBackendUnavailable() {
         AudioException e = org.junit.jupiter.api.Assertions.assertThrows(AudioException.class,
-                () -> AudioCapture.builder().backend("pulse").server("unix:/nonexistent/pulse/native")
+                () -> AudioCapture.builder().backend("pulse").option("server", "unix:/nonexistent/pulse/native")
                         .timeout(Duration.ofSeconds(2)).open());
         assertEquals(AudioException.Kind.BACKEND_UNAVAILABLE, e.kind());
         assertTrue(e.isRetryable());

@@ -32,15 +32,17 @@ class StreamConfigValidationTest {
                 Arguments.of("initialSegments", (Consumer<StreamConfig.Builder>) b -> b.initialSegments(10).maxSegments(5).build()),
                 Arguments.of("name", (Consumer<StreamConfig.Builder>) b -> b.name("")),
                 Arguments.of("name", (Consumer<StreamConfig.Builder>) b -> b.name("has space")),
-                Arguments.of("device.name", (Consumer<StreamConfig.Builder>) b -> b.device("")),
-                Arguments.of("device.name", (Consumer<StreamConfig.Builder>) b -> b.device("a\u0000b")),
-                Arguments.of("device.name", (Consumer<StreamConfig.Builder>) b -> b.device("line\nfeed")),
-                Arguments.of("device.name", (Consumer<StreamConfig.Builder>) b -> b.device("x".repeat(1025))),
-                Arguments.of("device.name", (Consumer<StreamConfig.Builder>) b -> b.device("bad\uD800surrogate")),
-                Arguments.of("toneFrequency", (Consumer<StreamConfig.Builder>) b -> b.tone(-1, 0.5)),
-                Arguments.of("toneFrequency", (Consumer<StreamConfig.Builder>) b -> b.sampleRate(8_000).tone(5_000, 0.5).build()),
-                Arguments.of("toneAmplitude", (Consumer<StreamConfig.Builder>) b -> b.tone(440, 1.5)),
-                Arguments.of("toneAmplitude", (Consumer<StreamConfig.Builder>) b -> b.tone(440, Double.NaN)));
+                Arguments.of("source.deviceId", (Consumer<StreamConfig.Builder>) b -> b.device("")),
+                Arguments.of("source.deviceId", (Consumer<StreamConfig.Builder>) b -> b.device("a\u0000b")),
+                Arguments.of("source.deviceId", (Consumer<StreamConfig.Builder>) b -> b.device("line\nfeed")),
+                Arguments.of("source.deviceId", (Consumer<StreamConfig.Builder>) b -> b.device("x".repeat(1025))),
+                Arguments.of("source.deviceId", (Consumer<StreamConfig.Builder>) b -> b.device("bad\uD800surrogate")),
+                Arguments.of("source.processId", (Consumer<StreamConfig.Builder>) b -> b.source(StreamConfig.Source.application(0))),
+                Arguments.of("source.processId", (Consumer<StreamConfig.Builder>) b -> b.source(StreamConfig.Source.application(-5))),
+                Arguments.of("source.processId", (Consumer<StreamConfig.Builder>) b -> b.source(StreamConfig.Source.application(1L << 32))),
+                Arguments.of("source.application", (Consumer<StreamConfig.Builder>) b -> b.source(StreamConfig.Source.application(""))),
+                Arguments.of("source.application", (Consumer<StreamConfig.Builder>) b -> b.source(StreamConfig.Source.application("x".repeat(256)))),
+                Arguments.of("source.application", (Consumer<StreamConfig.Builder>) b -> b.source(StreamConfig.Source.application("tab\there"))));
     }
 
     @ParameterizedTest(name = "{0} #{index}")
@@ -64,7 +66,7 @@ class StreamConfigValidationTest {
         StreamConfig c = StreamConfig.builder().build();
         assertEquals(480, c.packetFrames());
         assertEquals(1920, c.packetBytes());
-        assertEquals(StreamConfig.Device.Kind.DEFAULT_SOURCE, c.device().kind());
+        assertEquals(StreamConfig.Source.Kind.DEFAULT_INPUT, c.source().kind());
     }
 
     @Test
@@ -74,11 +76,18 @@ class StreamConfigValidationTest {
     }
 
     @Test
-    void captureBuilderRejectsBadBackendServerAndTimeout() {
+    void captureBuilderRejectsBadBackendOptionsAndTimeout() {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> AudioCapture.builder().backend("alsa"))
                 .getMessage().startsWith("backend "));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> AudioCapture.builder().server(" "))
-                .getMessage().startsWith("server "));
+        assertEquals("option server = \" \" is not allowed: a non-blank value without NUL or newline characters",
+                assertThrows(IllegalArgumentException.class,
+                        () -> AudioCapture.builder().backend("pulse").option("server", " ").open()).getMessage());
+        assertEquals("option \"frequency\" is not one the tone backend takes; it takes none",
+                assertThrows(IllegalArgumentException.class,
+                        () -> AudioCapture.builder().backend("tone").option("frequency", "440").open()).getMessage());
+        assertEquals("option \"sever\" is not one the pulse backend takes; it takes [server]",
+                assertThrows(IllegalArgumentException.class,
+                        () -> AudioCapture.builder().backend("pulse").option("sever", "x").open()).getMessage());
         assertTrue(assertThrows(IllegalArgumentException.class, () -> AudioCapture.builder().timeout(Duration.ZERO))
                 .getMessage().startsWith("timeout "));
     }

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Timeout;
 class StreamPoolTest {
 
     private static StreamConfig.Builder unpacedPattern() {
-        return StreamConfig.builder().format(SampleFormat.F32LE).tonePattern().tonePaced(false);
+        return StreamConfig.builder().format(SampleFormat.F32LE).device("pattern?paced=false");
     }
 
     @Test

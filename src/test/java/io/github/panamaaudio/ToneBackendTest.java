@@ -23,7 +23,7 @@ class ToneBackendTest {
     void testPatternBytesAreTheStreamOffsetModulo251() throws Exception {
         try (AudioCapture capture = tone();
              AudioStream stream = capture.openStream(StreamConfig.builder().format(SampleFormat.S16LE)
-                     .sampleRate(44_100).channels(3).tonePattern().tonePaced(false).build())) {
+                     .sampleRate(44_100).channels(3).device("pattern?paced=false").build())) {
             long offset = 0;
             for (int i = 0; i < 2_000; i++) {
                 try (AudioPacket p = stream.next()) {
@@ -49,7 +49,7 @@ class ToneBackendTest {
         double amp = 0.8;
         try (AudioCapture capture = tone();
              AudioStream stream = capture.openStream(StreamConfig.builder().format(SampleFormat.S16LE)
-                     .sampleRate(48_000).channels(2).tone(freq, amp).tonePaced(false).build())) {
+                     .sampleRate(48_000).channels(2).device("sine?frequency=" + (freq) + "&amplitude=" + (amp) + "&paced=false").build())) {
             long frame = 0;
             int maxError = 0;
             ValueLayout.OfShort s16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -87,13 +87,13 @@ class ToneBackendTest {
     @Test
     void silentToneIsFlaggedSilent() throws Exception {
         try (AudioCapture capture = tone();
-             AudioStream stream = capture.openStream(StreamConfig.builder().tone(440, 0).tonePaced(false).build())) {
+             AudioStream stream = capture.openStream(StreamConfig.builder().device("sine?frequency=" + (440) + "&amplitude=" + (0) + "&paced=false").build())) {
             try (AudioPacket p = stream.next()) {
                 assertTrue(p.isSilent());
             }
         }
         try (AudioCapture capture = tone();
-             AudioStream stream = capture.openStream(StreamConfig.builder().tone(440, 0.5).tonePaced(false).build())) {
+             AudioStream stream = capture.openStream(StreamConfig.builder().device("sine?frequency=" + (440) + "&amplitude=" + (0.5) + "&paced=false").build())) {
             try (AudioPacket p = stream.next()) {
                 assertTrue(!p.isSilent());
             }

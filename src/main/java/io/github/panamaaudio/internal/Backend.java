@@ -17,7 +17,7 @@ public interface Backend {
     /** The backend's short name: "pulse", "tone". */
     String name();
 
-    /** The capture sources this backend offers now. */
+    /** The devices this backend offers now. */
     List<AudioDevice> devices() throws AudioException;
 
     /** Opens a shim stream for a validated config. */

@@ -9,6 +9,7 @@ import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * The one place that picks a backend: by name, or for "auto" by priority and
@@ -22,6 +23,12 @@ public final class Backends {
 
     /** Names accepted by {@link #select}. */
     public static final List<String> NAMES = List.of("auto", "pulse", "tone");
+
+    /** The options each backend takes ("auto" takes those of every backend it may pick). */
+    private static final Map<String, List<String>> OPTIONS = Map.of(
+            "auto", List.of("server"),
+            "pulse", List.of("server"),
+            "tone", List.of());
 
     private static final System.Logger LOG = System.getLogger("io.github.panamaaudio");
 
@@ -38,24 +45,48 @@ public final class Backends {
     }
 
     /**
+     * Validates backend options against what the backend takes.
+     *
+     * @throws IllegalArgumentException naming the option, the backend and the options it takes
+     */
+    public static void checkOptions(String backend, Map<String, String> options) {
+        List<String> known = OPTIONS.get(checkName(backend));
+        for (Map.Entry<String, String> e : options.entrySet()) {
+            if (!known.contains(e.getKey())) {
+                throw new IllegalArgumentException("option \"" + e.getKey() + "\" is not one the " + backend
+                        + " backend takes; it takes " + (known.isEmpty() ? "none" : known));
+            }
+            String v = e.getValue();
+            if (v == null || v.isBlank() || v.indexOf('\0') >= 0 || v.indexOf('\n') >= 0) {
+                throw new IllegalArgumentException("option " + e.getKey() + " = \"" + v
+                        + "\" is not allowed: a non-blank value without NUL or newline characters");
+            }
+        }
+    }
+
+    /**
+     * Opens the context of a backend.
+     *
      * @param name      "auto", "pulse" or "tone" (case-insensitive)
-     * @param server    the PulseAudio server address, or null for libpulse's default
      * @param appName   the client name the server shows
+     * @param options   backend options, validated by {@link #checkOptions}
      * @param timeout   how long to wait for a server
      */
-    public static Backend select(String name, String server, String appName, Duration timeout)
+    public static NativeContext select(String name, String appName, Map<String, String> options, Duration timeout)
             throws AudioException {
         String n = checkName(name);
+        checkOptions(n, options);
         ShimLoader.ensureLoaded();
         int timeoutMillis = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
+        String server = options.get("server");
         switch (n) {
             case "tone":
-                return new ToneBackend();
+                return new NativeContext(new ToneBackend());
             case "pulse":
-                return PulseBackend.connect(server, appName, timeoutMillis);
+                return new NativeContext(PulseBackend.connect(server, appName, timeoutMillis));
             default:
                 try {
-                    return PulseBackend.connect(server, appName, timeoutMillis);
+                    return new NativeContext(PulseBackend.connect(server, appName, timeoutMillis));
                 } catch (AudioException e) {
                     if (e.kind() != AudioException.Kind.BACKEND_UNAVAILABLE) {
                         throw e;

@@ -30,7 +30,7 @@ public final class Native {
         if (status == PacShim.PAC_E_DEVICE_NOT_FOUND()) return Kind.DEVICE_NOT_FOUND;
         if (status == PacShim.PAC_E_FORMAT_UNSUPPORTED()) return Kind.FORMAT_UNSUPPORTED;
         if (status == PacShim.PAC_E_DEVICE_LOST()) return Kind.DEVICE_LOST;
-        if (status == PacShim.PAC_E_DISCONNECTED()) return Kind.SERVER_DISCONNECTED;
+        if (status == PacShim.PAC_E_DISCONNECTED()) return Kind.BACKEND_DISCONNECTED;
         if (status == PacShim.PAC_E_CLOSED()) return Kind.CLOSED;
         return Kind.INTERNAL;
     }

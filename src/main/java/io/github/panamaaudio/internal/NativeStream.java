@@ -91,6 +91,15 @@ public final class NativeStream {
         }
     }
 
+    /**
+     * Pauses (server-side cork) or resumes. Any thread, concurrently with the reader.
+     *
+     * @throws AudioException if the backend refused
+     */
+    public void pause(boolean paused) throws AudioException {
+        throw new AudioException(AudioException.Kind.INTERNAL, "pause needs the shim's context API");
+    }
+
     /** Frees the shim stream and this object's off-heap memory. Exactly once. */
     public void free() {
         PacShim.pac_stream_close(handle);

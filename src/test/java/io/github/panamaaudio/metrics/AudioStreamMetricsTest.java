@@ -68,7 +68,7 @@ class AudioStreamMetricsTest {
     @BeforeEach
     void open() throws Exception {
         capture = AudioCapture.builder().backend("tone").open();
-        stream = capture.openStream(StreamConfig.builder().tonePattern().tonePaced(false)
+        stream = capture.openStream(StreamConfig.builder().device("pattern?paced=false")
                 .initialSegments(2).maxSegments(8).name(STREAM_NAME).build());
     }
 

@@ -27,7 +27,7 @@ public final class CaptureWithoutMicrometerMain {
             System.out.println("micrometer absent: " + MICROMETER_CLASS + " not found");
         }
         try (AudioCapture capture = AudioCapture.builder().backend("tone").open();
-             AudioStream stream = capture.openStream(StreamConfig.builder().tonePattern().tonePaced(false).build())) {
+             AudioStream stream = capture.openStream(StreamConfig.builder().device("pattern?paced=false").build())) {
             for (int i = 0; i < PACKETS; i++) {
                 try (AudioPacket p = stream.next()) {
                     if (p.sequence() != i || p.frames() != stream.config().packetFrames()) {

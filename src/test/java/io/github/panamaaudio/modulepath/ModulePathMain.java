@@ -14,7 +14,7 @@ public final class ModulePathMain {
     public static void main(String[] args) throws Exception {
         System.out.println("library module: " + AudioCapture.class.getModule().getName());
         try (AudioCapture capture = AudioCapture.builder().backend("tone").open();
-             AudioStream stream = capture.openStream(StreamConfig.builder().tonePattern().tonePaced(false).build())) {
+             AudioStream stream = capture.openStream(StreamConfig.builder().device("pattern?paced=false").build())) {
             for (int i = 0; i < 10; i++) {
                 try (AudioPacket p = stream.next()) {
                     if (p.sequence() != i) {

@@ -217,7 +217,7 @@ public final class Soak {
         long step = Math.max(1, total / 20);
         long errors = 0;
         try (AudioCapture capture = AudioCapture.builder().backend("tone").open();
-             AudioStream stream = capture.openStream(StreamConfig.builder().tonePattern().tonePaced(false)
+             AudioStream stream = capture.openStream(StreamConfig.builder().device("pattern?paced=false")
                      .name("soak-unpaced").build())) {
             int frameBytes = stream.config().frameBytes();
             long start = System.nanoTime();
@@ -260,10 +260,10 @@ public final class Soak {
         long packets = 0;
         long overruns = 0;
         StreamConfig config = StreamConfig.builder()
-                .device(options.device() == null ? StreamConfig.Device.defaultSource()
-                        : StreamConfig.Device.named(options.device()))
+                .source(options.device() == null ? StreamConfig.Source.defaultInput()
+                        : StreamConfig.Source.device(options.device()))
                 .packetDuration(Duration.ofMillis(10)).name("soak-realtime").build();
-        try (AudioCapture capture = AudioCapture.builder().backend("pulse").server(options.server()).open()) {
+        try (AudioCapture capture = AudioCapture.builder().backend("pulse").option("server", options.server()).open()) {
             AudioStream stream = capture.openStream(config);
             try {
                 long start = System.nanoTime();

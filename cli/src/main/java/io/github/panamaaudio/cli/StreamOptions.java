@@ -60,12 +60,12 @@ final class StreamOptions {
     /** The device selector the options name. */
     StreamConfig.Device deviceSelector() {
         if (device != null && device.name != null) {
-            return checked("--device", device.name, () -> StreamConfig.Device.named(device.name));
+            return checked("--device", device.name, () -> StreamConfig.Source.device(device.name));
         }
         if (device != null && device.defaultSource) {
-            return StreamConfig.Device.defaultSource();
+            return StreamConfig.Source.defaultInput();
         }
-        return StreamConfig.Device.defaultSinkMonitor();
+        return StreamConfig.Source.defaultOutput();
     }
 
     /** A short description of the chosen device for messages. */

@@ -102,7 +102,7 @@ class MetricsEndpointTest {
     void aBoundStreamsPoolCountersAreScrapedWithTheStreamTag() throws Exception {
         try (MetricsEndpoint endpoint = MetricsEndpoint.start("127.0.0.1", 0);
              AudioCapture capture = AudioCapture.builder().backend("tone").open();
-             AudioStream stream = capture.openStream(StreamConfig.builder().name("scraped").tonePaced(false)
+             AudioStream stream = capture.openStream(StreamConfig.builder().name("scraped").device("sine?paced=false")
                      .build())) {
             endpoint.bind(stream);
             for (int i = 0; i < 50; i++) {

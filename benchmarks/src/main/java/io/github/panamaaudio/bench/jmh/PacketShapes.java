@@ -27,7 +27,7 @@ final class PacketShapes {
      * @throws IllegalArgumentException for a size without a configuration here
      */
     static StreamConfig patternStream(int packetBytes, boolean checked) {
-        StreamConfig.Builder b = StreamConfig.builder().tonePattern().tonePaced(false).checked(checked);
+        StreamConfig.Builder b = StreamConfig.builder().device("pattern?paced=false").checked(checked);
         switch (packetBytes) {
             case 480 -> b.format(SampleFormat.S16LE).sampleRate(24_000).channels(1)
                     .packetDuration(Duration.ofMillis(10));

@@ -36,7 +36,7 @@ public final class OursCapture {
         CaptureTimeline window = CaptureTimeline.standard(CaptureTimeline.stdoutMarks("first", "steady"), true,
                 args.getDouble("first-seconds", 10), args.getDouble("warmup", 8), args.getDouble("seconds", 20));
         byte sink = 0;
-        try (AudioCapture capture = AudioCapture.builder().backend("pulse").server(args.require("server"))
+        try (AudioCapture capture = AudioCapture.builder().backend("pulse").option("server", args.require("server"))
                 .applicationName("pac-bench-ours").open();
              AudioStream stream = capture.openStream(config)) {
             while (!window.done()) {

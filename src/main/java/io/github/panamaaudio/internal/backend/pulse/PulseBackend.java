@@ -27,6 +27,8 @@ public final class PulseBackend implements Backend {
     private static final ValueLayout.OfInt U32 =
             ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.nativeOrder());
 
+    private static final String MONITOR_SUFFIX = ".monitor";
+
     private final String server;
     private final String appName;
     private final int timeoutMillis;
@@ -92,42 +94,53 @@ public final class PulseBackend implements Backend {
             int descLen = buf.get(U32, off);
             String desc = new String(buf.asSlice(off + 4, descLen).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
             off += 4 + descLen;
-            devices.add(new AudioDevice(name, desc,
-                    (flags & PacShim.PAC_SOURCE_IS_MONITOR()) != 0,
-                    (flags & PacShim.PAC_SOURCE_IS_DEFAULT()) != 0,
-                    (flags & PacShim.PAC_SOURCE_MONITORS_DEFAULT_SINK()) != 0,
-                    rate, channels));
+            boolean monitor = (flags & PacShim.PAC_SOURCE_IS_MONITOR()) != 0;
+            if (monitor) { // the loopback of a sink: listed as that OUTPUT (bridge: the sink is "<name>.monitor")
+                String sink = name.endsWith(MONITOR_SUFFIX) ? name.substring(0, name.length() - MONITOR_SUFFIX.length())
+                        : name;
+                devices.add(new AudioDevice(sink, desc, AudioDevice.Direction.OUTPUT,
+                        (flags & PacShim.PAC_SOURCE_MONITORS_DEFAULT_SINK()) != 0, null, rate, channels));
+            } else {
+                devices.add(new AudioDevice(name, desc, AudioDevice.Direction.INPUT,
+                        (flags & PacShim.PAC_SOURCE_IS_DEFAULT()) != 0, null, rate, channels));
+            }
         }
         return List.copyOf(devices);
     }
 
     @Override
     public NativeStream open(StreamConfig config) throws AudioException {
+        StreamConfig.Source source = config.source();
+        int kind;
+        String device = null;
+        switch (source.kind()) {
+            case DEFAULT_INPUT -> kind = PacShim.PAC_DEVICE_DEFAULT_SOURCE();
+            case DEFAULT_OUTPUT -> kind = PacShim.PAC_DEVICE_DEFAULT_SINK_MONITOR();
+            case DEVICE -> {
+                kind = PacShim.PAC_DEVICE_BY_NAME();
+                device = source.deviceId();
+                for (AudioDevice d : devices()) {
+                    if (d.id().equals(device) && d.direction() == AudioDevice.Direction.OUTPUT) {
+                        device = device + MONITOR_SUFFIX;
+                        break;
+                    }
+                }
+            }
+            default -> throw new AudioException(AudioException.Kind.BACKEND_UNAVAILABLE,
+                    "capturing " + source + " needs the shim's context API");
+        }
         try (Arena arena = Arena.ofConfined()) {
-            int kind = switch (config.device().kind()) {
-                case DEFAULT_SOURCE -> PacShim.PAC_DEVICE_DEFAULT_SOURCE();
-                case DEFAULT_SINK_MONITOR -> PacShim.PAC_DEVICE_DEFAULT_SINK_MONITOR();
-                case NAMED -> PacShim.PAC_DEVICE_BY_NAME();
-            };
             MemorySegment out = arena.allocate(ValueLayout.ADDRESS);
             MemorySegment error = Native.allocateError(arena);
-            int rc = PacShim.pac_pulse_open(cString(arena, server), kind, cString(arena, config.device().name()),
+            int rc = PacShim.pac_pulse_open(cString(arena, server), kind, cString(arena, device),
                     Native.formatCode(config), config.sampleRate(), config.channels(), config.packetFrames(),
                     (int) config.bufferDuration().toMillis(), cString(arena, appName),
                     cString(arena, config.name()), timeoutMillis, out, error);
             if (rc != PacShim.PAC_OK()) {
-                throw Native.failure("opening pulse stream " + describe(config), error);
+                throw Native.failure("opening pulse stream of " + source, error);
             }
             return new NativeStream(out.get(ValueLayout.ADDRESS, 0), name());
         }
-    }
-
-    private static String describe(StreamConfig config) {
-        return switch (config.device().kind()) {
-            case DEFAULT_SOURCE -> "of the default source";
-            case DEFAULT_SINK_MONITOR -> "of the default sink's monitor";
-            case NAMED -> "of source '" + config.device().name() + "'";
-        };
     }
 
     private static MemorySegment cString(Arena arena, String s) {
