@@ -2,7 +2,9 @@ package io.github.panamaaudio;
 
 import io.github.panamaaudio.internal.NativeStream;
 
+import java.lang.foreign.MemorySegment;
 import java.lang.ref.Cleaner;
+import java.nio.ByteBuffer;
 import java.lang.ref.Reference;
 import java.time.Duration;
 import java.util.Objects;
@@ -114,6 +116,109 @@ public final class AudioStream implements AutoCloseable {
             return core.poll(unit.toNanos(Math.max(0, timeout)));
         } finally {
             Reference.reachabilityFence(this);
+        }
+    }
+
+    /**
+     * Copies the next packet straight from the backend's buffer into memory the caller
+     * owns — one copy, no pool segment, nothing to close — and fills {@code into} with
+     * its metadata. Blocks like {@link #next()}; allocates nothing.
+     *
+     * @param dst  off-heap, writable, alive memory of at least {@link StreamConfig#packetBytes()}
+     *             bytes, accessible by this thread; the packet is written from offset 0
+     * @param into the caller's holder for the metadata
+     * @return {@code into}
+     * @throws IllegalArgumentException naming what is wrong with {@code dst}, before anything is read
+     * @throws AudioException as {@link #next()}
+     */
+    public PacketInfo read(MemorySegment dst, PacketInfo into) throws AudioException {
+        checkDestination(dst, into);
+        try {
+            core.readInto(dst, into, 0L, false);
+            return into;
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /**
+     * Like {@link #read(MemorySegment, PacketInfo)}, waiting at most {@code timeout}.
+     *
+     * @return whether a packet was read; {@code false} on timeout, with nothing consumed
+     */
+    public boolean read(MemorySegment dst, PacketInfo into, Duration timeout) throws AudioException {
+        Objects.requireNonNull(timeout, "timeout");
+        checkDestination(dst, into);
+        try {
+            return core.readInto(dst, into, System.nanoTime() + Math.max(0, saturatedNanos(timeout)), true);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /**
+     * Copies the next packet into a direct buffer at its position, which advances by
+     * the packet's bytes; otherwise as {@link #read(MemorySegment, PacketInfo)}.
+     *
+     * @param dst a direct, writable buffer with at least {@link StreamConfig#packetBytes()} bytes remaining
+     * @throws IllegalArgumentException naming what is wrong with {@code dst}
+     */
+    public PacketInfo read(ByteBuffer dst, PacketInfo into) throws AudioException {
+        Objects.requireNonNull(dst, "dst");
+        if (!dst.isDirect()) {
+            throw new IllegalArgumentException("dst is a heap buffer; the shim writes only into direct buffers"
+                    + " (ByteBuffer.allocateDirect, or a MemorySegment's asByteBuffer())");
+        }
+        if (dst.isReadOnly()) {
+            throw new IllegalArgumentException("dst is read-only");
+        }
+        int need = core.config.packetBytes();
+        if (dst.remaining() < need) {
+            throw new IllegalArgumentException("dst has " + dst.remaining() + " bytes remaining; a packet needs "
+                    + need);
+        }
+        read(segmentOf(dst), into);
+        dst.position(dst.position() + (int) into.bytes());
+        return into;
+    }
+
+    /** The last buffer read into at position 0 and its segment, reused so that such reads allocate nothing. */
+    private record BufferView(ByteBuffer buffer, MemorySegment segment) {
+    }
+
+    private volatile BufferView lastBufferView;
+
+    private MemorySegment segmentOf(ByteBuffer dst) {
+        if (dst.position() != 0) {
+            return MemorySegment.ofBuffer(dst);
+        }
+        BufferView v = lastBufferView;
+        if (v == null || v.buffer() != dst || v.segment().byteSize() != dst.limit()) {
+            v = new BufferView(dst, MemorySegment.ofBuffer(dst));
+            lastBufferView = v;
+        }
+        return v.segment();
+    }
+
+    private void checkDestination(MemorySegment dst, PacketInfo into) {
+        Objects.requireNonNull(dst, "dst");
+        Objects.requireNonNull(into, "into");
+        if (!dst.isNative()) {
+            throw new IllegalArgumentException("dst is a heap segment; the shim writes only into off-heap memory"
+                    + " (an Arena's allocate)");
+        }
+        if (dst.isReadOnly()) {
+            throw new IllegalArgumentException("dst is read-only");
+        }
+        if (!dst.scope().isAlive()) {
+            throw new IllegalArgumentException("dst's arena is closed");
+        }
+        if (!dst.isAccessibleBy(Thread.currentThread())) {
+            throw new IllegalArgumentException("dst is confined to another thread's arena");
+        }
+        long need = core.config.packetBytes();
+        if (dst.byteSize() < need) {
+            throw new IllegalArgumentException("dst has " + dst.byteSize() + " bytes; a packet needs " + need);
         }
     }
 

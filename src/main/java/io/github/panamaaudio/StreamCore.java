@@ -214,6 +214,51 @@ final class StreamCore {
         }
     }
 
+    /**
+     * Copies the next packet straight into {@code dst} (already validated), without a
+     * pool segment; fills {@code into}. Same waits as {@link #next()} ({@code bounded}
+     * false) or {@link #poll} (until {@code deadline}).
+     *
+     * @return false on timeout (nothing consumed)
+     */
+    boolean readInto(MemorySegment dst, PacketInfo into, long deadline, boolean bounded) throws AudioException {
+        for (;;) {
+            readLock.lock();
+            try {
+                if (closing) {
+                    throw closed();
+                }
+                int timeoutMillis = bounded ? remainingMillis(deadline) : NATIVE_WAIT_SLICE_MS;
+                int rc = nativeStream.read(dst, timeoutMillis);
+                if (rc == PacShim.PAC_OK()) {
+                    int flags = pac_packet_info.flags(info);
+                    into.set(sequence++, pac_packet_info.timestamp_ns(info), pac_packet_info.position(info),
+                            (int) pac_packet_info.frames(info), pac_packet_info.bytes(info), flags);
+                    count(flags);
+                    return true;
+                }
+                if (rc != PacShim.PAC_E_TIMEOUT()) {
+                    if (closing || rc == PacShim.PAC_E_CLOSED()) {
+                        throw closed();
+                    }
+                    throw nativeStream.failure("reading " + config.name(), rc);
+                }
+            } finally {
+                readLock.unlock();
+            }
+            if (bounded && deadline - System.nanoTime() <= 0) {
+                return false;
+            }
+        }
+    }
+
+    private void count(int flags) {
+        PACKETS.setRelease(this, (long) PACKETS.get(this) + 1);
+        if ((flags & AudioPacket.FLAG_DISCONTINUITY) != 0) {
+            OVERRUNS.setRelease(this, (long) OVERRUNS.get(this) + 1);
+        }
+    }
+
     private static int remainingMillis(long deadline) {
         long remaining = deadline - System.nanoTime();
         return remaining <= 0 ? 0 : (int) Math.min(NATIVE_WAIT_SLICE_MS, TimeUnit.NANOSECONDS.toMillis(remaining));
@@ -258,10 +303,7 @@ final class StreamCore {
         packet.lease(sequence++, pac_packet_info.timestamp_ns(info), pac_packet_info.position(info),
                 (int) pac_packet_info.frames(info), flags,
                 traceLeaks ? new Throwable("packet acquired here") : null);
-        PACKETS.setRelease(this, (long) PACKETS.get(this) + 1);
-        if ((flags & AudioPacket.FLAG_DISCONTINUITY) != 0) {
-            OVERRUNS.setRelease(this, (long) OVERRUNS.get(this) + 1);
-        }
+        count(flags);
         return packet;
     }
 
