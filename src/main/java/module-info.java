@@ -5,6 +5,7 @@
  */
 module io.github.panamaaudio {
     requires static micrometer.core;
+    requires jdk.jfr;
 
     exports io.github.panamaaudio;
     exports io.github.panamaaudio.pool;

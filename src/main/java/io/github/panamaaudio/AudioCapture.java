@@ -4,6 +4,8 @@ import io.github.panamaaudio.internal.Backends;
 import io.github.panamaaudio.internal.NativeContext;
 import io.github.panamaaudio.internal.NativeEvent;
 import io.github.panamaaudio.internal.NativeStream;
+import io.github.panamaaudio.internal.jfr.BackendDisconnectedEvent;
+import io.github.panamaaudio.internal.jfr.RouteChangedEvent;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -187,6 +189,15 @@ public final class AudioCapture implements AutoCloseable {
                 }
             }
         } catch (AudioException e) {
+            if (e.kind() == AudioException.Kind.BACKEND_DISCONNECTED) {
+                BackendDisconnectedEvent jfr = new BackendDisconnectedEvent();
+                if (jfr.isEnabled()) {
+                    jfr.backend = backend();
+                    jfr.stream = "";
+                    jfr.detail = e.getMessage();
+                    jfr.commit();
+                }
+            }
             if (e.kind() != AudioException.Kind.CLOSED && !closed) {
                 LOG.log(System.Logger.Level.WARNING, "the event thread of the " + backend()
                         + " capture stopped: " + e.getMessage(), e);
@@ -254,6 +265,15 @@ public final class AudioCapture implements AutoCloseable {
     }
 
     private void deliver(AudioEvent event) {
+        if (event.device().isPresent() || event.type().name().startsWith("DEFAULT")) {
+            RouteChangedEvent jfr = new RouteChangedEvent();
+            if (jfr.isEnabled()) {
+                jfr.change = event.type().name();
+                jfr.device = event.device().map(AudioDevice::id).orElse("");
+                jfr.stream = "";
+                jfr.commit();
+            }
+        }
         for (AudioEventListener l : listeners) {
             try {
                 l.onEvent(event);

@@ -4,6 +4,12 @@ import io.github.panamaaudio.internal.ArenaReaper;
 import io.github.panamaaudio.internal.NativeStream;
 import io.github.panamaaudio.internal.ffi.PacShim;
 import io.github.panamaaudio.internal.ffi.pac_packet_info;
+import io.github.panamaaudio.internal.jfr.BackendDisconnectedEvent;
+import io.github.panamaaudio.internal.jfr.LeakReclaimedEvent;
+import io.github.panamaaudio.internal.jfr.OverrunEvent;
+import io.github.panamaaudio.internal.jfr.RouteChangedEvent;
+import io.github.panamaaudio.internal.jfr.StreamClosedEvent;
+import io.github.panamaaudio.internal.jfr.StreamOpenedEvent;
 import io.github.panamaaudio.pool.SegmentPool;
 
 import java.lang.System.Logger.Level;
@@ -125,6 +131,20 @@ final class StreamCore {
             throw e;
         }
         this.info = nativeStream.info();
+        StreamOpenedEvent opened = new StreamOpenedEvent();
+        if (opened.isEnabled()) {
+            opened.stream = config.name();
+            opened.backend = nativeStream.backend();
+            opened.source = config.source().toString();
+            opened.format = config.format().name();
+            opened.sampleRate = config.sampleRate();
+            opened.channels = config.channels();
+            opened.packetBytes = config.packetBytes();
+            opened.initialSegments = config.initialSegments();
+            opened.maxSegments = config.maxSegments();
+            opened.checked = checked;
+            opened.commit();
+        }
     }
 
     /** Makes the public handle and registers its watch: a handle dropped without close() closes the core. */
@@ -206,7 +226,7 @@ final class StreamCore {
                 if (closing || rc == PacShim.PAC_E_CLOSED()) {
                     throw closed();
                 }
-                throw nativeStream.failure("reading " + config.name(), rc);
+                throw readFailure(rc);
             }
             return lease(slot);
         } finally {
@@ -234,14 +254,14 @@ final class StreamCore {
                     int flags = pac_packet_info.flags(info);
                     into.set(sequence++, pac_packet_info.timestamp_ns(info), pac_packet_info.position(info),
                             (int) pac_packet_info.frames(info), pac_packet_info.bytes(info), flags);
-                    count(flags);
+                    count(flags, into.sequence(), into.position());
                     return true;
                 }
                 if (rc != PacShim.PAC_E_TIMEOUT()) {
                     if (closing || rc == PacShim.PAC_E_CLOSED()) {
                         throw closed();
                     }
-                    throw nativeStream.failure("reading " + config.name(), rc);
+                    throw readFailure(rc);
                 }
             } finally {
                 readLock.unlock();
@@ -252,11 +272,50 @@ final class StreamCore {
         }
     }
 
-    private void count(int flags) {
+    private void count(int flags, long seq, long position) {
         PACKETS.setRelease(this, (long) PACKETS.get(this) + 1);
-        if ((flags & AudioPacket.FLAG_DISCONTINUITY) != 0) {
-            OVERRUNS.setRelease(this, (long) OVERRUNS.get(this) + 1);
+        if ((flags & AudioPacket.FLAG_DISCONTINUITY) != 0) { // rare: the events cost nothing per packet
+            if ((flags & AudioPacket.FLAG_ROUTE_CHANGED) == 0) { // a re-attach is not lost audio
+                OVERRUNS.setRelease(this, (long) OVERRUNS.get(this) + 1);
+            }
+            discontinuity(flags, seq, position);
         }
+    }
+
+    private void discontinuity(int flags, long seq, long position) {
+        if ((flags & AudioPacket.FLAG_ROUTE_CHANGED) != 0) {
+            RouteChangedEvent e = new RouteChangedEvent();
+            if (e.isEnabled()) {
+                e.change = "STREAM_REATTACHED";
+                e.device = "";
+                e.stream = config.name();
+                e.commit();
+            }
+            return;
+        }
+        OverrunEvent e = new OverrunEvent();
+        if (e.isEnabled()) {
+            e.stream = config.name();
+            e.sequence = seq;
+            e.position = position;
+            e.lostFrames = -1;
+            e.commit();
+        }
+    }
+
+    /** The exception for a failed read, and the JFR event when the backend went away. */
+    private AudioException readFailure(int rc) {
+        AudioException e = nativeStream.failure("reading " + config.name(), rc);
+        if (e.kind() == AudioException.Kind.BACKEND_DISCONNECTED) {
+            BackendDisconnectedEvent event = new BackendDisconnectedEvent();
+            if (event.isEnabled()) {
+                event.backend = nativeStream.backend();
+                event.stream = config.name();
+                event.detail = e.getMessage();
+                event.commit();
+            }
+        }
+        return e;
     }
 
     private static int remainingMillis(long deadline) {
@@ -303,7 +362,7 @@ final class StreamCore {
         packet.lease(sequence++, pac_packet_info.timestamp_ns(info), pac_packet_info.position(info),
                 (int) pac_packet_info.frames(info), flags,
                 traceLeaks ? new Throwable("packet acquired here") : null);
-        count(flags);
+        count(flags, sequence - 1, pac_packet_info.position(info));
         return packet;
     }
 
@@ -412,8 +471,24 @@ final class StreamCore {
         } finally {
             closeState.set(2);
             onClosed.run();
+            StreamClosedEvent closed = new StreamClosedEvent();
+            if (closed.isEnabled()) {
+                PoolStats stats = pool.stats();
+                closed.stream = config.name();
+                closed.backend = nativeStream.backend();
+                closed.packets = packets();
+                closed.overruns = overruns();
+                closed.poolHits = stats.poolHits();
+                closed.poolMisses = stats.poolMisses();
+                closed.leaks = stats.leaks();
+                closed.reclaimed = reclaimedByCleaner;
+                closed.commit();
+            }
         }
     }
+
+    /** Set by the StreamReclaimer before it closes: for the StreamClosed event. */
+    private volatile boolean reclaimedByCleaner;
 
     AudioException closed() {
         return new AudioException(AudioException.Kind.CLOSED, "stream " + config.name() + " is closed");
@@ -434,6 +509,14 @@ final class StreamCore {
             }
             LOG.log(Level.WARNING, "stream {0} ({1}) was garbage-collected without close(); closed it now."
                     + " Close every AudioStream (try-with-resources).", core.config.name(), core.nativeStream.backend());
+            core.reclaimedByCleaner = true;
+            LeakReclaimedEvent event = new LeakReclaimedEvent();
+            if (event.isEnabled()) {
+                event.stream = core.config.name();
+                event.what = "stream";
+                event.site = "";
+                event.commit();
+            }
             core.close();
             core.onReclaimed.run();
         }
@@ -474,6 +557,13 @@ final class StreamCore {
 
     private void reportLeak(AudioPacket.Lease lease) {
         Throwable acquiredAt = lease.acquiredAt;
+        LeakReclaimedEvent event = new LeakReclaimedEvent();
+        if (event.isEnabled()) {
+            event.stream = config.name();
+            event.what = "packet";
+            event.site = acquiredAt == null ? "" : acquisitionSite(acquiredAt);
+            event.commit();
+        }
         if (acquiredAt != null) {
             lease.acquiredAt = null;
             String site = acquisitionSite(acquiredAt);
