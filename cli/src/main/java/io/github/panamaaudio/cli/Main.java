@@ -13,8 +13,9 @@ import java.io.PrintWriter;
  * The {@code panama-audio} command: {@code devices}, {@code record}, {@code monitor}.
  *
  * <p>Exit status: 0 success; 1 a runtime failure (no audio server, the server
- * went away, the file could not be written); 2 bad usage — an unknown option, a
- * value outside its range, an unknown device or a format the server refuses. Every
+ * went away, the backend cannot capture what was asked, the file could not be
+ * written); 2 bad usage — an unknown option, a value outside its range, an
+ * unknown device or process id, or a format the server refuses. Every
  * failure prints one line {@code error: <message>} on stderr; usage errors add the
  * usage help. A process stopped by SIGINT/SIGTERM finishes its file first and then
  * exits with the signal's status (130, 143).
@@ -24,7 +25,7 @@ import java.io.PrintWriter;
 @Command(name = "panama-audio",
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
-        description = "Capture audio (microphones and the system's own output) through the Java FFM API.",
+        description = "Capture audio (inputs, the loopback of outputs, single applications) through the Java FFM API.",
         subcommands = {DevicesCommand.class, RecordCommand.class, MonitorCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

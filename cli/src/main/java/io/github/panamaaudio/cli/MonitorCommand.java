@@ -1,6 +1,8 @@
 package io.github.panamaaudio.cli;
 
 import io.github.panamaaudio.AudioCapture;
+import io.github.panamaaudio.AudioEvent;
+import io.github.panamaaudio.AudioEventListener;
 import io.github.panamaaudio.AudioException;
 import io.github.panamaaudio.AudioPacket;
 import io.github.panamaaudio.AudioStream;
@@ -15,20 +17,28 @@ import picocli.CommandLine.Spec;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * {@code monitor}: captures and discards, printing a status line every second —
  * a health check of the capture path and, with {@code --metrics-port}, a live
- * source for Prometheus.
+ * source for Prometheus. With {@code --events} it opens no stream and prints the
+ * backend's device and application events instead, one line each, as the
+ * library's event thread delivers them.
  *
  * <p>Thread-safety: one execution at a time.
  */
 @Command(name = "monitor", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Capture until stopped (Ctrl-C, SIGTERM), printing packets, overruns and the pool's hit rate "
-                + "every second; optionally serve the stream's metrics to Prometheus.")
+        description = {"Capture until stopped (Ctrl-C, SIGTERM), printing packets, overruns and the pool's hit rate "
+                + "every second; optionally serve the stream's metrics to Prometheus.",
+                "With --events: capture nothing, print each device and application event as it happens "
+                        + "(DEVICE_ADDED, DEVICE_REMOVED, DEFAULT_INPUT_CHANGED, DEFAULT_OUTPUT_CHANGED, "
+                        + "APPLICATION_STARTED, APPLICATION_ENDED), one line each: time (UTC), type, "
+                        + "what it concerns."})
 final class MonitorCommand implements Callable<Integer> {
 
     private static final long POLL_MILLIS = 100;
@@ -41,6 +51,14 @@ final class MonitorCommand implements Callable<Integer> {
             description = "Stop after this long: 30s, 5m, ... (default: run until stopped).")
     Duration duration;
 
+    @Option(names = "--events", description = "Watch devices and applications instead of capturing: "
+            + "print one line per event. Takes --backend, --server, --duration and --json only.")
+    boolean events;
+
+    @Option(names = "--json", description = "With --events: one JSON object per event and line "
+            + "({\"time\", \"type\", \"device\", \"application\"}).")
+    boolean json;
+
     @Mixin
     StreamOptions stream = new StreamOptions();
 
@@ -49,17 +67,24 @@ final class MonitorCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws AudioException, IOException {
-        AudioCapture.Builder captureBuilder = stream.backend.builder();
+        if (events) {
+            return watchEvents();
+        }
+        if (json) {
+            throw new IllegalArgumentException("--json applies to --events only (the status lines have no JSON form)");
+        }
+        stream.backend.builder();
         StreamConfig config = stream.toConfig("monitor");
         metrics.validate();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        stream.warnDeprecated(err);
 
         try (ShutdownSignal stop = ShutdownSignal.install("monitor");
-             AudioCapture capture = captureBuilder.open();
-             AudioStream audio = StreamOptions.openStream(capture, config);
+             AudioCapture capture = stream.backend.open();
+             AudioStream audio = stream.openStream(capture, config);
              MetricsEndpoint endpoint = metrics.start(err, audio)) {
-            err.println("monitoring " + stream.deviceLabel() + " (" + audio.backend() + ", " + config.format()
+            err.println("monitoring " + stream.sourceLabel() + " (" + audio.backend() + ", " + config.format()
                     + ", " + config.sampleRate() + " Hz, " + config.channels() + " ch)"
                     + (duration == null ? " until stopped" : " for " + DurationConverter.format(duration)));
             err.flush();
@@ -90,6 +115,72 @@ final class MonitorCommand implements Callable<Integer> {
             out.println(Summaries.pool(pool));
             out.flush();
             return 0;
+        }
+    }
+
+    /** {@code --events}: prints every event until stopped or {@code --duration} ends. */
+    private int watchEvents() throws AudioException {
+        for (String option : StreamOptions.OPTION_NAMES) {
+            rejectWithEvents(option);
+        }
+        rejectWithEvents("--metrics-port");
+        rejectWithEvents("--metrics-host");
+        stream.backend.builder();
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        AtomicLong printed = new AtomicLong();
+        // Called on the capture's event thread; PrintWriter serializes each println.
+        AudioEventListener printer = event -> {
+            Instant when = wallClock(event);
+            out.println(json ? Json.event(event, when) : Words.event(event, when));
+            out.flush();
+            printed.incrementAndGet();
+        };
+        try (ShutdownSignal stop = ShutdownSignal.install("monitor")) { // held until the summary is out
+            long start;
+            try (AudioCapture capture = stream.backend.open()) {
+                capture.addListener(printer);
+                start = System.nanoTime();
+                err.println("watching devices and applications (" + capture.backend() + ")"
+                        + (duration == null ? " until stopped" : " for " + DurationConverter.format(duration)));
+                err.flush();
+                long end = duration == null ? Long.MAX_VALUE : start + duration.toNanos();
+                while (!stop.requested() && System.nanoTime() - end < 0) {
+                    long left = TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime());
+                    if (!sleep(Math.max(1, Math.min(POLL_MILLIS, left)))) {
+                        break; // interrupted: stop like a signal does, with the summary
+                    }
+                }
+                capture.removeListener(printer);
+            } // close() joins the event thread: no event line comes after the summary
+            out.printf(Locale.ROOT, "stopped after %.1f s: %d events%n", (System.nanoTime() - start) / 1e9,
+                    printed.get());
+            out.flush();
+            return 0;
+        }
+    }
+
+    private void rejectWithEvents(String option) {
+        if (spec.commandLine().getParseResult().hasMatchedOption(option)) {
+            throw new IllegalArgumentException(option + " does not apply to --events, which opens no stream "
+                    + "(--events takes --backend, --server, --duration and --json)");
+        }
+    }
+
+    /** The event's capture-clock time on the wall clock (it was received microseconds ago). */
+    private static Instant wallClock(AudioEvent event) {
+        long age = Math.max(0, System.nanoTime() - event.timestampNanos());
+        return Instant.now().minusNanos(age);
+    }
+
+    /** Sleeps; false if interrupted (the flag is kept for the caller's caller). */
+    private static boolean sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 

@@ -32,7 +32,8 @@ import java.util.concurrent.TimeUnit;
  * <p>Thread-safety: one execution at a time.
  */
 @Command(name = "record", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Record into a WAV file (default: 5 s of the system's audio, the default sink's monitor).")
+        description = "Record into a WAV file (default: 5 s of the system's audio, the default output's loopback; "
+                + "--app records one application only).")
 final class RecordCommand implements Callable<Integer> {
 
     /** How long one wait for a packet lasts before the stop flag is checked again. */
@@ -61,7 +62,7 @@ final class RecordCommand implements Callable<Integer> {
     @Override
     public Integer call() throws AudioException, IOException {
         // Validate everything before anything in C or on disk is touched.
-        AudioCapture.Builder captureBuilder = stream.backend.builder();
+        stream.backend.builder();
         StreamConfig config = stream.toConfig("record");
         metrics.validate();
         long totalFrames = DurationConverter.frames(duration, config.sampleRate());
@@ -83,14 +84,15 @@ final class RecordCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         boolean terminal = System.console() != null && System.console().isTerminal();
+        stream.warnDeprecated(err);
 
         try (ShutdownSignal stop = ShutdownSignal.install("record");
-             AudioCapture capture = captureBuilder.open();
-             AudioStream audio = StreamOptions.openStream(capture, config);
+             AudioCapture capture = stream.backend.open();
+             AudioStream audio = stream.openStream(capture, config);
              MetricsEndpoint endpoint = metrics.start(err, audio);
              WavWriter wav = createWav(config)) {
             if (terminal) {
-                err.println("recording " + DurationConverter.format(duration) + " of " + stream.deviceLabel()
+                err.println("recording " + DurationConverter.format(duration) + " of " + stream.sourceLabel()
                         + " (" + audio.backend() + ", " + config.format() + ", " + config.sampleRate() + " Hz, "
                         + config.channels() + " ch) into " + output + "; Ctrl-C stops early");
             }

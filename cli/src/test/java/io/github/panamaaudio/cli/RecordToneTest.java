@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.panamaaudio.testing.Signals;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -12,6 +13,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 import javax.sound.sampled.AudioFormat;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /** {@code record --backend tone}: the synthetic backend, real C capture path, no server. */
 class RecordToneTest {
@@ -55,11 +59,59 @@ class RecordToneTest {
     }
 
     @Test
-    void devicesOfTheToneBackendIsItsOneDevice() {
+    void devicesOfTheToneBackendAreItsTwoInputsAndNoOutputsOrApplications() {
         Cli run = Cli.run("devices", "--backend", "tone");
         assertEquals(0, run.status(), run::toString);
-        assertTrue(run.out().startsWith("NAME"), run::toString);
-        assertTrue(run.out().lines().anyMatch(l -> l.startsWith("tone ") && l.contains("default")), run::toString);
+        List<String> lines = run.out().lines().toList();
+        assertEquals("Inputs (backend tone):", lines.getFirst(), run::toString);
+        assertTrue(lines.get(1).matches("  ID\\s+DEFAULT\\s+FORMAT\\s+DESCRIPTION"), run::toString);
+        assertTrue(lines.get(2).matches("  sine\\s+yes\\s+.*48000 Hz 2 ch\\s+Synthetic sine.*"), run::toString);
+        assertTrue(lines.get(3).matches("  pattern\\s+-\\s+.*48000 Hz 2 ch\\s+Synthetic test pattern.*"),
+                run::toString);
+        int outputs = lines.indexOf("Outputs (capturing one records its loopback):");
+        assertTrue(outputs > 3, run::toString);
+        assertEquals("  (no outputs)", lines.get(outputs + 1), run::toString);
+        int apps = lines.indexOf("Applications playing:");
+        assertEquals("  (none)", lines.get(apps + 1), run::toString);
+    }
+
+    @Test
+    void devicesJsonOfTheToneBackendParsesAndListsItsInputs() {
+        Cli run = Cli.run("devices", "--backend", "tone", "--json");
+        assertEquals(0, run.status(), run::toString);
+        Map<String, Object> doc = JsonReader.object(JsonReader.parse(run.out().strip()));
+        assertEquals("tone", doc.get("backend"));
+        List<Object> inputs = JsonReader.array(doc.get("inputs"));
+        assertEquals(List.of("sine", "pattern"),
+                inputs.stream().map(i -> JsonReader.object(i).get("id")).toList(), run::toString);
+        assertEquals(Boolean.TRUE, JsonReader.object(inputs.getFirst()).get("default"));
+        assertEquals(48_000.0, JsonReader.object(inputs.getFirst()).get("sampleRate"));
+        assertEquals(List.of(), doc.get("outputs"));
+        assertEquals(List.of(), doc.get("applications"));
+    }
+
+    @Test
+    void recordingAToneDeviceWithParametersGivesThatFrequency() throws Exception {
+        Path file = dir.resolve("1k.wav");
+        Cli run = Cli.run("record", "--backend", "tone", "--device", "sine?frequency=1000&paced=false",
+                "--duration", "500ms", "--output", file.toString());
+        assertEquals(0, run.status(), run::toString);
+        assertEquals(1000.0, Signals.dominantFrequency(Wav.read(file).mono(), 48_000), 2.0);
+    }
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void monitorEventsListensForItsDurationPrintsNoEventsWhenNothingChangesAndStopsItsEventThread() {
+        long start = System.nanoTime();
+        Cli run = Cli.run("monitor", "--backend", "tone", "--events", "--duration", "1500ms");
+        double seconds = (System.nanoTime() - start) / 1e9;
+        assertEquals(0, run.status(), run::toString);
+        assertTrue(run.err().startsWith("watching devices and applications (tone) for 1.5 s"), run::toString);
+        assertTrue(run.out().matches("stopped after 1\\.[5-9] s: 0 events\\R"), run::toString);
+        assertTrue(seconds >= 1.5 && seconds < 5, "ran for " + seconds + " s");
+        assertTrue(Thread.getAllStackTraces().keySet().stream()
+                        .noneMatch(t -> t.getName().startsWith("panama-audio-events") && t.isAlive()),
+                "the capture's event thread ended with the command");
     }
 
     @Test

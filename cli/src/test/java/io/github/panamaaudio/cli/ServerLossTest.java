@@ -40,7 +40,7 @@ class ServerLossTest {
         }
         assertEquals(Main.EXIT_FAILURE, run.status(), run::toString);
         String lastLine = run.err().lines().reduce((a, b) -> b).orElse("");
-        assertTrue(lastLine.startsWith("error: ") && lastLine.contains("server disconnected"), run::toString);
+        assertTrue(lastLine.startsWith("error: ") && lastLine.contains("disconnected"), run::toString);
         assertTrue(run.err().contains("captured before the failure in " + file.toAbsolutePath()), run::toString);
 
         Wav.Content wav = Wav.read(file);

@@ -163,4 +163,17 @@ class ShadedJarIT {
             assertTrue(cli.out.toString().lines().anyMatch(l -> l.matches("\\s+1 s  packets \\d+ .*")), cli::toString);
         }
     }
+
+    @Test
+    void monitorEventsRunsUntilSigtermAndStillPrintsItsSummary() throws Exception {
+        try (Child cli = new Child("monitor", "--backend", "tone", "--events")) {
+            String first = cli.errLines.poll(20, TimeUnit.SECONDS);
+            assertEquals("watching devices and applications (tone) until stopped", first, cli::toString);
+            Thread.sleep(500);
+            assertTrue(cli.process.isAlive(), cli::toString);
+            cli.sigterm();
+            assertEquals(128 + 15, cli.waitFor(20), cli::toString);
+            assertTrue(cli.out.toString().matches("stopped after \\d+\\.\\d s: 0 events\\n"), cli::toString);
+        }
+    }
 }
