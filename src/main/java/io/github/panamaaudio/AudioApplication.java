@@ -27,12 +27,23 @@ public record AudioApplication(OptionalLong processId, String name, String binar
      * @param outputDeviceId the id of the {@link AudioDevice.Direction#OUTPUT output} it plays to, or ""
      */
     public record PlaybackStream(long index, String title, String outputDeviceId) {
+        /**
+         * Checks that no text component is null.
+         *
+         * @throws NullPointerException if {@code title} or {@code outputDeviceId} is null
+         */
         public PlaybackStream {
             Objects.requireNonNull(title, "title");
             Objects.requireNonNull(outputDeviceId, "outputDeviceId");
         }
     }
 
+    /**
+     * Checks that no component is null and copies {@code streams}, so that the record
+     * stays immutable.
+     *
+     * @throws NullPointerException if a component or an element of {@code streams} is null
+     */
     public AudioApplication {
         Objects.requireNonNull(processId, "processId");
         Objects.requireNonNull(name, "name");

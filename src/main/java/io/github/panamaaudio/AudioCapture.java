@@ -48,7 +48,9 @@ import java.util.concurrent.atomic.LongAdder;
  * call because the shim's events are pulled by a blocking call anyway (no upcalls):
  * the library owns the one platform thread that waits for them and calls the
  * listeners on it, so no user has to dedicate a thread, and no listener ever runs on
- * a thread that reads audio. The thread starts with the first listener.
+ * a thread that reads audio. The thread starts with the first listener. (Until the
+ * shim's context API lands, no backend reports events yet: listeners are accepted
+ * and the thread waits, but nothing is delivered.)
  *
  * <p>Thread-safety: thread-safe. Streams may be opened and closed from any thread;
  * {@link #close()} closes every stream still open and is idempotent. The capture
@@ -80,28 +82,47 @@ public final class AudioCapture implements AutoCloseable {
         this.context = context;
     }
 
-    /** Opens with the default settings: backend "auto", the backend's default server. */
+    /**
+     * Opens with the default settings: backend "auto", the backend's default server.
+     * Shorthand for {@code builder().open()}.
+     *
+     * @return the open capture; close it when done
+     * @throws AudioException as {@link Builder#open()}
+     */
     public static AudioCapture open() throws AudioException {
         return builder().open();
     }
 
-    /** A builder for the backend, its options, the client name and the connect timeout. */
+    /** {@return a builder for the backend, its options, the client name and the connect timeout} */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** The backend in use: "pulse" or "tone". */
+    /** {@return the backend in use: "pulse" or "tone"} (Never "auto": that picks one of them.) */
     public String backend() {
         return context.backend();
     }
 
-    /** The devices available now: inputs and outputs (capturing an output is its loopback). */
+    /**
+     * Lists the devices available now: inputs and outputs (capturing an output is its
+     * loopback). Asks the backend on each call.
+     *
+     * @return the devices, an immutable list
+     * @throws AudioException {@code CLOSED} if this capture is closed, or the backend's
+     *                        failure to list them (e.g. {@code BACKEND_DISCONNECTED})
+     */
     public List<AudioDevice> devices() throws AudioException {
         ensureOpen();
         return context.devices();
     }
 
-    /** The applications playing audio now, with their playback streams. */
+    /**
+     * Lists the applications playing audio now, with their playback streams. (Until
+     * the shim's context API lands, no backend lists applications: the list is empty.)
+     *
+     * @return the applications, an immutable list
+     * @throws AudioException {@code CLOSED} if this capture is closed
+     */
     public List<AudioApplication> applications() throws AudioException {
         ensureOpen();
         return context.applications();
@@ -110,6 +131,8 @@ public final class AudioCapture implements AutoCloseable {
     /**
      * Opens a stream; it starts capturing at once. Close it (or this capture) when done.
      *
+     * @param config what to capture and how
+     * @return the open stream
      * @throws AudioException {@code DEVICE_NOT_FOUND} (naming what was asked), {@code FORMAT_UNSUPPORTED},
      *                        {@code BACKEND_UNAVAILABLE}, {@code BACKEND_DISCONNECTED} or {@code CLOSED}
      */
@@ -128,7 +151,7 @@ public final class AudioCapture implements AutoCloseable {
         return stream;
     }
 
-    /** Streams opened by this capture and not yet closed. */
+    /** {@return the streams opened by this capture and not yet closed, as an immutable snapshot} */
     public List<AudioStream> openStreams() {
         List<AudioStream> open = new ArrayList<>();
         for (StreamCore core : streams) {
@@ -144,6 +167,8 @@ public final class AudioCapture implements AutoCloseable {
      * Streams of this capture that were garbage-collected without {@link AudioStream#close()}
      * and closed by the library then (each also logged as a WARNING naming it). Each one is a
      * bug in the caller: it kept a server stream running until the collector found it.
+     *
+     * @return how many streams were reclaimed so far
      */
     public long reclaimedStreams() {
         return reclaimedStreams.sum();
@@ -154,6 +179,9 @@ public final class AudioCapture implements AutoCloseable {
      * backend reports from now on, on the capture's event thread (see
      * {@link AudioEventListener}). Adding the same listener twice makes it receive each
      * event twice.
+     *
+     * @param listener the listener to add
+     * @throws AudioException {@code CLOSED} if this capture is closed
      */
     public void addListener(AudioEventListener listener) throws AudioException {
         Objects.requireNonNull(listener, "listener");
@@ -169,7 +197,11 @@ public final class AudioCapture implements AutoCloseable {
         }
     }
 
-    /** Removes one registration of the listener; a listener not registered is a no-op. */
+    /**
+     * Removes one registration of the listener; a listener not registered is a no-op.
+     *
+     * @param listener the listener to remove
+     */
     public void removeListener(AudioEventListener listener) {
         listeners.remove(listener);
     }
@@ -379,7 +411,13 @@ public final class AudioCapture implements AutoCloseable {
         private Builder() {
         }
 
-        /** "auto" (default), "pulse" or "tone". */
+        /**
+         * Chooses the backend: "auto" (default), "pulse" or "tone" (case-insensitive).
+         *
+         * @param backend the backend's name
+         * @return this builder
+         * @throws IllegalArgumentException if it is none of these names
+         */
         public Builder backend(String backend) {
             Objects.requireNonNull(backend, "backend");
             this.backend = Backends.checkName(backend);
@@ -390,9 +428,14 @@ public final class AudioCapture implements AutoCloseable {
          * A backend option; checked against the backend at {@link #open()}
          * ({@code IllegalArgumentException} naming the option and those the backend takes).
          * {@code pulse} (and {@code auto}): {@code server}, the PulseAudio server address,
-         * e.g. {@code unix:/run/user/1000/pulse/native} (default: {@code PULSE_SERVER}, then the
-         * user's runtime directory; or the system property {@value #SERVER_PROPERTY}).
+         * e.g. {@code unix:/run/user/1000/pulse/native} (without it: the system property
+         * {@value #SERVER_PROPERTY} if set and not blank, else libpulse's own default,
+         * {@code PULSE_SERVER}, then the user's runtime directory).
          * {@code tone}: none. A {@code null} value removes the option.
+         *
+         * @param key   the option's name
+         * @param value its value, or {@code null} to remove it
+         * @return this builder
          */
         public Builder option(String key, String value) {
             Objects.requireNonNull(key, "key");
@@ -404,7 +447,13 @@ public final class AudioCapture implements AutoCloseable {
             return this;
         }
 
-        /** The client name the audio server shows, 1..128 characters without control characters. */
+        /**
+         * The client name the audio server shows (default "panama-audio-capture").
+         *
+         * @param name 1..128 characters without control characters
+         * @return this builder
+         * @throws IllegalArgumentException if {@code name} is empty, too long or has a control character
+         */
         public Builder applicationName(String name) {
             Objects.requireNonNull(name, "applicationName");
             if (name.isEmpty() || name.length() > 128 || name.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
@@ -415,7 +464,14 @@ public final class AudioCapture implements AutoCloseable {
             return this;
         }
 
-        /** How long to wait for the audio server when connecting and opening streams, 1 ms..5 min. */
+        /**
+         * How long to wait for the audio server when connecting and opening streams
+         * (default 5 s).
+         *
+         * @param timeout 1 ms..5 min
+         * @return this builder
+         * @throws IllegalArgumentException if {@code timeout} is outside that range
+         */
         public Builder timeout(Duration timeout) {
             Objects.requireNonNull(timeout, "timeout");
             if (timeout.compareTo(Duration.ofMillis(1)) < 0 || timeout.compareTo(Duration.ofMinutes(5)) > 0) {
@@ -430,7 +486,11 @@ public final class AudioCapture implements AutoCloseable {
          * Validates the options, loads the C shim if needed, opens the backend's context
          * and returns the capture.
          *
+         * @return the open capture; close it when done
          * @throws IllegalArgumentException an option the backend does not take, or a bad value
+         * @throws AudioException {@code NATIVE_UNAVAILABLE} if the C shim cannot be loaded,
+         *                        {@code BACKEND_UNAVAILABLE} if no audio server answers in time
+         *                        ("auto", "pulse")
          */
         public AudioCapture open() throws AudioException {
             Map<String, String> opts = new LinkedHashMap<>(options);

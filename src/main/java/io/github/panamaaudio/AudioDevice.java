@@ -31,6 +31,8 @@ public final class AudioDevice {
     private final int channels;
 
     /**
+     * A device as a backend lists it; the backends create these.
+     *
      * @param id           the backend's stable id; pass it to {@link StreamConfig.Source#device(String)}
      * @param description  a human-readable description
      * @param direction    input or output
@@ -38,6 +40,7 @@ public final class AudioDevice {
      * @param nativeFormat the device's own sample format, or {@code null} if it is none of {@link SampleFormat}
      * @param sampleRate   the device's own rate in Hz (streams may ask for another)
      * @param channels     the device's own channel count
+     * @throws NullPointerException if {@code id}, {@code description} or {@code direction} is null
      */
     public AudioDevice(String id, String description, Direction direction, boolean isDefault,
                        SampleFormat nativeFormat, int sampleRate, int channels) {
@@ -50,37 +53,40 @@ public final class AudioDevice {
         this.channels = channels;
     }
 
-    /** The backend's stable id of the device (for PulseAudio: the sink or source name). */
+    /** {@return the backend's stable id of the device} (For PulseAudio: the sink or source name.) */
     public String id() {
         return id;
     }
 
-    /** A human-readable description. */
+    /** {@return a human-readable description} */
     public String description() {
         return description;
     }
 
-    /** Input or output. */
+    /** {@return input or output} */
     public Direction direction() {
         return direction;
     }
 
-    /** Whether this is the default device of its {@link #direction()}. */
+    /** {@return whether this is the default device of its {@link #direction()}} */
     public boolean isDefault() {
         return isDefault;
     }
 
-    /** The device's own sample format, if it is one of {@link SampleFormat}. */
+    /**
+     * {@return the device's own sample format, if it is one of {@link SampleFormat}}
+     * (No backend reports one yet, so this is empty for now.)
+     */
     public Optional<SampleFormat> nativeFormat() {
         return Optional.ofNullable(nativeFormat);
     }
 
-    /** The device's own rate in Hz (streams may ask for another). */
+    /** {@return the device's own rate in Hz} (Streams may ask for another.) */
     public int sampleRate() {
         return sampleRate;
     }
 
-    /** The device's own channel count. */
+    /** {@return the device's own channel count} */
     public int channels() {
         return channels;
     }

@@ -36,6 +36,11 @@ public record AudioEvent(Type type, Optional<AudioDevice> device, Optional<Audio
         APPLICATION_ENDED
     }
 
+    /**
+     * Checks that no component is null.
+     *
+     * @throws NullPointerException if {@code type}, {@code device} or {@code application} is null
+     */
     public AudioEvent {
         Objects.requireNonNull(type, "type");
         Objects.requireNonNull(device, "device");

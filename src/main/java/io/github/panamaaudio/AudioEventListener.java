@@ -12,6 +12,10 @@ package io.github.panamaaudio;
 @FunctionalInterface
 public interface AudioEventListener {
 
-    /** Called for each event, on the capture's event thread. */
+    /**
+     * Called for each event, on the capture's event thread.
+     *
+     * @param event what happened
+     */
     void onEvent(AudioEvent event);
 }

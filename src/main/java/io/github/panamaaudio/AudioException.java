@@ -58,30 +58,46 @@ public final class AudioException extends Exception {
             this.retryable = retryable;
         }
 
-        /** Whether opening again later can succeed. */
+        /** {@return whether opening again later can succeed} */
         public boolean isRetryable() {
             return retryable;
         }
     }
 
+    /** What went wrong; never null. */
     private final Kind kind;
 
+    /**
+     * An exception of a kind, with a message for people.
+     *
+     * @param kind    what went wrong
+     * @param message what was attempted and why it failed
+     * @throws NullPointerException if {@code kind} is null
+     */
     public AudioException(Kind kind, String message) {
         super(message);
         this.kind = Objects.requireNonNull(kind, "kind");
     }
 
+    /**
+     * An exception of a kind, with a message for people and the failure that caused it.
+     *
+     * @param kind    what went wrong
+     * @param message what was attempted and why it failed
+     * @param cause   the underlying failure, or null
+     * @throws NullPointerException if {@code kind} is null
+     */
     public AudioException(Kind kind, String message, Throwable cause) {
         super(message, cause);
         this.kind = Objects.requireNonNull(kind, "kind");
     }
 
-    /** What went wrong. */
+    /** {@return what went wrong} */
     public Kind kind() {
         return kind;
     }
 
-    /** Shorthand for {@code kind().isRetryable()}. */
+    /** {@return whether a retry can help} Shorthand for {@code kind().isRetryable()}. */
     public boolean isRetryable() {
         return kind.isRetryable();
     }

@@ -57,7 +57,8 @@ public final class AudioPacket implements AutoCloseable {
     /**
      * Flag: the stream follows a default device and re-attached to a new one just
      * before this packet (the default changed or went away). Always with
-     * {@link #FLAG_DISCONTINUITY}.
+     * {@link #FLAG_DISCONTINUITY}. (The C shim does not report re-attachment yet: until
+     * its context API lands, no packet carries this flag.)
      */
     public static final int FLAG_ROUTE_CHANGED = 4;
 
@@ -161,6 +162,9 @@ public final class AudioPacket implements AutoCloseable {
     /**
      * The captured bytes: exactly {@link #frames()} × frame size, read-only. Valid
      * until {@link #close()} (and never after the stream closed).
+     *
+     * @return a read-only view of this packet's bytes
+     * @throws IllegalStateException in checked mode, after {@code close()} or after the stream closed
      */
     public MemorySegment segment() {
         if (checked) {
@@ -170,24 +174,24 @@ public final class AudioPacket implements AutoCloseable {
         return view;
     }
 
-    /** Frames (sample instants, all channels) in this packet. */
+    /** {@return the frames (sample instants, all channels) in this packet} */
     public int frames() {
         checkReadable();
         return frames;
     }
 
-    /** Bytes in this packet. */
+    /** {@return the bytes in this packet} */
     public long byteSize() {
         checkReadable();
         return view.byteSize();
     }
 
-    /** The sample format of {@link #segment()}. */
+    /** {@return the sample format of {@link #segment()}} */
     public SampleFormat format() {
         return stream.config.format();
     }
 
-    /** Channels interleaved in {@link #segment()}. */
+    /** {@return the channels interleaved in {@link #segment()}} */
     public int channels() {
         return stream.config.channels();
     }
@@ -196,6 +200,8 @@ public final class AudioPacket implements AutoCloseable {
      * 0 for the stream's first packet, then +1 per packet: the count of packets this
      * stream delivered before. (Lost audio shows in {@link #position()} and
      * {@link #isDiscontinuity()}, not here.)
+     *
+     * @return this packet's sequence number
      */
     public long sequence() {
         checkReadable();
@@ -206,25 +212,27 @@ public final class AudioPacket implements AutoCloseable {
      * When the packet's first frame was captured, on the {@link System#nanoTime()}
      * clock: by the input device, or, for a loopback, when it reached the output device
      * (which can lie slightly in the future). From the backend's timing information.
+     *
+     * @return the capture time of the first frame, in {@code System.nanoTime()} nanoseconds
      */
     public long timestampNanos() {
         checkReadable();
         return timestampNanos;
     }
 
-    /** Frames the stream delivered before this packet, as the backend counts them. */
+    /** {@return the frames the stream delivered before this packet, as the backend counts them} */
     public long position() {
         checkReadable();
         return position;
     }
 
-    /** {@link #FLAG_DISCONTINUITY}, {@link #FLAG_SILENT} and {@link #FLAG_ROUTE_CHANGED} bits. */
+    /** {@return the {@link #FLAG_DISCONTINUITY}, {@link #FLAG_SILENT} and {@link #FLAG_ROUTE_CHANGED} bits} */
     public int flags() {
         checkReadable();
         return flags;
     }
 
-    /** Whether audio before this packet was lost (an overrun or a hole). */
+    /** {@return whether audio before this packet was lost (an overrun or a hole)} */
     public boolean isDiscontinuity() {
         return (flags() & FLAG_DISCONTINUITY) != 0;
     }
@@ -233,17 +241,19 @@ public final class AudioPacket implements AutoCloseable {
      * Whether every sample of this packet is zero; also every packet delivered on the
      * real-time clock while the source had nothing to give (an application that is
      * silent, paused or not playing yet).
+     *
+     * @return whether {@link #FLAG_SILENT} is set
      */
     public boolean isSilent() {
         return (flags() & FLAG_SILENT) != 0;
     }
 
-    /** Whether the stream re-attached to a new default device just before this packet. */
+    /** {@return whether the stream re-attached to a new default device just before this packet} */
     public boolean isRouteChanged() {
         return (flags() & FLAG_ROUTE_CHANGED) != 0;
     }
 
-    /** Whether this packet is still open (not yet closed). Never throws. */
+    /** {@return whether this packet is still open (not yet closed)} Never throws. */
     public boolean isOpen() {
         return lease.isOpen();
     }
@@ -252,6 +262,8 @@ public final class AudioPacket implements AutoCloseable {
      * Returns the segment to the pool. Safe after the stream closed. A second call is
      * a no-op in the default mode only until the object is handed out again (see the
      * class comment); in checked mode it throws {@link IllegalStateException}.
+     *
+     * @throws IllegalStateException in checked mode, on a second call
      */
     @Override
     public void close() {

@@ -66,12 +66,12 @@ public final class AudioStream implements AutoCloseable {
         return core;
     }
 
-    /** The configuration this stream was opened with. */
+    /** {@return the configuration this stream was opened with} */
     public StreamConfig config() {
         return core.config;
     }
 
-    /** The backend that serves this stream ("pulse", "tone"). */
+    /** {@return the backend that serves this stream ("pulse", "tone")} */
     public String backend() {
         return core.nativeStream.backend();
     }
@@ -84,6 +84,7 @@ public final class AudioStream implements AutoCloseable {
      * that was closed since (packet objects are pooled): see {@link AudioPacket} for
      * what an old reference may and may not do.
      *
+     * @return the next packet, open; the caller owns it until it closes it
      * @throws AudioException {@code CLOSED} if the stream is or gets closed,
      *                        {@code DEVICE_LOST} or {@code BACKEND_DISCONNECTED} if capture broke
      */
@@ -100,6 +101,10 @@ public final class AudioStream implements AutoCloseable {
      * nothing lost (a packet is never partially consumed). Returns within
      * {@code timeout} plus scheduling delay, also when it first has to wait for a
      * packet to be closed.
+     *
+     * @param timeout the longest to wait; zero or negative: do not wait
+     * @return the next packet (open, as {@link #next()} returns it), or empty on timeout
+     * @throws AudioException as {@link #next()}
      */
     public Optional<AudioPacket> next(Duration timeout) throws AudioException {
         Objects.requireNonNull(timeout, "timeout");
@@ -109,6 +114,11 @@ public final class AudioStream implements AutoCloseable {
     /**
      * Like {@link #next(Duration)} without the {@code Optional}: returns {@code null}
      * on timeout, and allocates nothing in steady state.
+     *
+     * @param timeout the longest to wait, in {@code unit}; zero or negative: do not wait
+     * @param unit    the unit of {@code timeout}
+     * @return the next packet (open, as {@link #next()} returns it), or {@code null} on timeout
+     * @throws AudioException as {@link #next()}
      */
     public AudioPacket poll(long timeout, TimeUnit unit) throws AudioException {
         Objects.requireNonNull(unit, "unit");
@@ -144,7 +154,12 @@ public final class AudioStream implements AutoCloseable {
     /**
      * Like {@link #read(MemorySegment, PacketInfo)}, waiting at most {@code timeout}.
      *
+     * @param dst     as for {@link #read(MemorySegment, PacketInfo)}
+     * @param into    the caller's holder for the metadata; left unchanged on timeout
+     * @param timeout the longest to wait; zero or negative: do not wait
      * @return whether a packet was read; {@code false} on timeout, with nothing consumed
+     * @throws IllegalArgumentException naming what is wrong with {@code dst}, before anything is read
+     * @throws AudioException as {@link #next()}
      */
     public boolean read(MemorySegment dst, PacketInfo into, Duration timeout) throws AudioException {
         Objects.requireNonNull(timeout, "timeout");
@@ -160,8 +175,11 @@ public final class AudioStream implements AutoCloseable {
      * Copies the next packet into a direct buffer at its position, which advances by
      * the packet's bytes; otherwise as {@link #read(MemorySegment, PacketInfo)}.
      *
-     * @param dst a direct, writable buffer with at least {@link StreamConfig#packetBytes()} bytes remaining
-     * @throws IllegalArgumentException naming what is wrong with {@code dst}
+     * @param dst  a direct, writable buffer with at least {@link StreamConfig#packetBytes()} bytes remaining
+     * @param into the caller's holder for the metadata
+     * @return {@code into}
+     * @throws IllegalArgumentException naming what is wrong with {@code dst}, before anything is read
+     * @throws AudioException as {@link #next()}
      */
     public PacketInfo read(ByteBuffer dst, PacketInfo into) throws AudioException {
         Objects.requireNonNull(dst, "dst");
@@ -230,27 +248,31 @@ public final class AudioStream implements AutoCloseable {
         }
     }
 
-    /** A snapshot of this stream's pool counters. */
+    /** {@return a snapshot of this stream's pool counters} */
     public PoolStats poolStats() {
         return core.pool.stats();
     }
 
-    /** Packets delivered so far. */
+    /** {@return the packets delivered so far, by {@code next()}, {@code poll()} and {@code read()}} */
     public long packets() {
         return core.packets();
     }
 
-    /** Frames delivered so far. */
+    /** {@return the frames delivered so far} (Packets times {@link StreamConfig#packetFrames()}.) */
     public long frames() {
         return packets() * core.config.packetFrames();
     }
 
-    /** Bytes delivered so far. */
+    /** {@return the bytes delivered so far} (Packets times {@link StreamConfig#packetBytes()}.) */
     public long bytes() {
         return packets() * core.config.packetBytes();
     }
 
-    /** Packets that followed lost audio (overruns or holes). */
+    /**
+     * {@return the packets so far that followed lost audio (overruns or holes)} A
+     * packet flagged {@link AudioPacket#isRouteChanged()} is not counted: a re-attach
+     * loses no audio.
+     */
     public long overruns() {
         return core.overruns();
     }
@@ -261,6 +283,8 @@ public final class AudioStream implements AutoCloseable {
      * a negative one (a monitor's samples are delivered before they reach the output
      * device). Asked on each call, off the packet path. Empty when the backend cannot
      * tell (no timing information yet) or the stream is closed.
+     *
+     * @return the latency now, possibly negative, or empty if unknown
      */
     public Optional<Duration> latency() {
         long ns = core.latencyNanos();
@@ -270,22 +294,34 @@ public final class AudioStream implements AutoCloseable {
     /**
      * Pauses capture on the server (PulseAudio: the stream is corked): no data and no
      * CPU while paused; a blocked {@code next()} keeps waiting. Idempotent; any thread.
+     *
+     * <p>Not available yet: until the shim's context API lands, every backend refuses
+     * it with {@code INTERNAL} and the stream keeps capturing.
+     *
+     * @throws AudioException {@code CLOSED} if the stream is closed; {@code INTERNAL}
+     *                        while no backend supports pausing (see above)
      */
     public void pause() throws AudioException {
         core.pause(true);
     }
 
-    /** Resumes after {@link #pause()}; the first packet after it is flagged {@link AudioPacket#isDiscontinuity()}. */
+    /**
+     * Resumes after {@link #pause()}; the first packet after it is flagged
+     * {@link AudioPacket#isDiscontinuity()}. Not available yet, like {@link #pause()}.
+     *
+     * @throws AudioException {@code CLOSED} if the stream is closed; {@code INTERNAL}
+     *                        while no backend supports pausing
+     */
     public void resume() throws AudioException {
         core.pause(false);
     }
 
-    /** Whether the stream is paused. */
+    /** {@return whether the stream is paused} (Always {@code false} while {@link #pause()} is not available.) */
     public boolean isPaused() {
         return core.isPaused();
     }
 
-    /** Whether {@link #close()} has been called. */
+    /** {@return whether {@link #close()} has been called} */
     public boolean isClosed() {
         return core.isClosing();
     }
@@ -293,6 +329,8 @@ public final class AudioStream implements AutoCloseable {
     /**
      * Whether the pool's memory has been freed: after {@link #close()}, at once, or as
      * soon as no I/O call uses a segment of it any more.
+     *
+     * @return {@code true} once the memory is freed
      */
     public boolean isMemoryFreed() {
         return core.pool.isMemoryFreed();

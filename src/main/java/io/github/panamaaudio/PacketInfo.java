@@ -30,47 +30,47 @@ public final class PacketInfo {
         this.flags = flags;
     }
 
-    /** 0 for the stream's first packet, then +1 per packet (those read with {@code next()} count too). */
+    /** {@return 0 for the stream's first packet, then +1 per packet} (Those read with {@code next()} count too; -1 before the first read.) */
     public long sequence() {
         return sequence;
     }
 
-    /** As {@link AudioPacket#timestampNanos()}. */
+    /** {@return when the packet's first frame was captured, as {@link AudioPacket#timestampNanos()}} */
     public long timestampNanos() {
         return timestampNanos;
     }
 
-    /** As {@link AudioPacket#position()}. */
+    /** {@return the frames the stream delivered before this packet, as {@link AudioPacket#position()}} */
     public long position() {
         return position;
     }
 
-    /** Frames written. */
+    /** {@return the frames written} */
     public int frames() {
         return frames;
     }
 
-    /** Bytes written to the destination, from its start (or the buffer's position). */
+    /** {@return the bytes written to the destination, from its start (or the buffer's position)} */
     public long bytes() {
         return bytes;
     }
 
-    /** {@link AudioPacket#FLAG_DISCONTINUITY}, {@link AudioPacket#FLAG_SILENT}, {@link AudioPacket#FLAG_ROUTE_CHANGED}. */
+    /** {@return the {@link AudioPacket#FLAG_DISCONTINUITY}, {@link AudioPacket#FLAG_SILENT} and {@link AudioPacket#FLAG_ROUTE_CHANGED} bits} */
     public int flags() {
         return flags;
     }
 
-    /** Whether audio before this packet was lost. */
+    /** {@return whether audio before this packet was lost} */
     public boolean isDiscontinuity() {
         return (flags & AudioPacket.FLAG_DISCONTINUITY) != 0;
     }
 
-    /** Whether every sample is zero. */
+    /** {@return whether every sample is zero} */
     public boolean isSilent() {
         return (flags & AudioPacket.FLAG_SILENT) != 0;
     }
 
-    /** Whether the stream re-attached to a new default device just before this packet. */
+    /** {@return whether the stream re-attached to a new default device just before this packet} */
     public boolean isRouteChanged() {
         return (flags & AudioPacket.FLAG_ROUTE_CHANGED) != 0;
     }

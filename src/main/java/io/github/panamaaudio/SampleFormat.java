@@ -19,7 +19,7 @@ public enum SampleFormat {
         this.bytesPerSample = bytesPerSample;
     }
 
-    /** Bytes of one sample of one channel. */
+    /** {@return the bytes of one sample of one channel} */
     public int bytesPerSample() {
         return bytesPerSample;
     }

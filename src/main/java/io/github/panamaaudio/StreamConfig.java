@@ -41,7 +41,13 @@ public final class StreamConfig {
      * switch is flagged {@link AudioPacket#isRouteChanged()}); a stream on an
      * <em>explicit</em> device never moves and ends with
      * {@link AudioException.Kind#DEVICE_LOST} when the device goes away. An output's
-     * loopback is never replaced by an input.
+     * loopback is never replaced by an input. (The C shim does not report a re-attach
+     * yet: until its context API lands, no packet is flagged {@code isRouteChanged()}.)
+     *
+     * <p>Applications are not capturable yet: until the shim's context API lands,
+     * opening an {@link Kind#APPLICATION_PROCESS} or {@link Kind#APPLICATION_NAME}
+     * source fails ({@code BACKEND_UNAVAILABLE} on PulseAudio, {@code DEVICE_NOT_FOUND}
+     * on the tone backend, which has no applications).
      *
      * <p>Thread-safety: an immutable record.
      *
@@ -65,6 +71,17 @@ public final class StreamConfig {
             APPLICATION_NAME
         }
 
+        /**
+         * Checks that the components fit the kind: the one that {@code kind} uses is
+         * valid, the others are null or 0.
+         *
+         * @throws IllegalArgumentException naming the component that does not fit: a
+         *         device id of 1..{@value StreamConfig#MAX_DEVICE_NAME_LENGTH} printable
+         *         characters, an application name of
+         *         1..{@value StreamConfig#MAX_APPLICATION_NAME_LENGTH}, a process id of
+         *         1..{@value StreamConfig#MAX_PROCESS_ID}
+         * @throws NullPointerException if {@code kind} is null
+         */
         public Source {
             Objects.requireNonNull(kind, "kind");
             switch (kind) {
@@ -89,27 +106,48 @@ public final class StreamConfig {
             }
         }
 
-        /** The default input; follows it. */
+        /** {@return the default input; the stream follows it} */
         public static Source defaultInput() {
             return new Source(Kind.DEFAULT_INPUT, null, 0, null);
         }
 
-        /** The loopback of the default output (the system's own audio); follows it, never becomes an input. */
+        /** {@return the loopback of the default output (the system's own audio); the stream follows it, never becomes an input} */
         public static Source defaultOutput() {
             return new Source(Kind.DEFAULT_OUTPUT, null, 0, null);
         }
 
-        /** A device by its {@link AudioDevice#id()}: an input, or an output (its loopback). Never moves. */
+        /**
+         * A device by its {@link AudioDevice#id()}: an input, or an output (its loopback). Never moves.
+         *
+         * @param id the device's id
+         * @return the source
+         * @throws IllegalArgumentException if {@code id} is null, empty, longer than
+         *         {@value StreamConfig#MAX_DEVICE_NAME_LENGTH} chars, or has a control
+         *         character or an unpaired surrogate
+         */
         public static Source device(String id) {
             return new Source(Kind.DEVICE, id, 0, null);
         }
 
-        /** The device as listed by {@link AudioCapture#devices()}. */
+        /**
+         * The device as listed by {@link AudioCapture#devices()}; shorthand for {@code device(device.id())}.
+         *
+         * @param device a listed device
+         * @return the source
+         * @throws NullPointerException if {@code device} is null
+         */
         public static Source device(AudioDevice device) {
             return device(Objects.requireNonNull(device, "device").id());
         }
 
-        /** What one process plays: all its streams, now and later, mixed; nothing of others. */
+        /**
+         * What one process plays: all its streams, now and later, mixed; nothing of others.
+         * Not capturable yet (see above).
+         *
+         * @param processId the process id, 1..{@value StreamConfig#MAX_PROCESS_ID}
+         * @return the source
+         * @throws IllegalArgumentException if {@code processId} is outside that range
+         */
         public static Source application(long processId) {
             return new Source(Kind.APPLICATION_PROCESS, null, processId, null);
         }
@@ -117,7 +155,13 @@ public final class StreamConfig {
         /**
          * What every process whose application name or binary equals {@code nameOrBinary}
          * plays, now and later (a restart is followed). Not playing yet: the stream waits,
-         * delivering silent packets on the real-time clock.
+         * delivering silent packets on the real-time clock. Not capturable yet (see above).
+         *
+         * @param nameOrBinary the application name or executable name,
+         *                     1..{@value StreamConfig#MAX_APPLICATION_NAME_LENGTH} printable chars
+         * @return the source
+         * @throws IllegalArgumentException if {@code nameOrBinary} is null, empty, too long, or has a
+         *         control character or an unpaired surrogate
          */
         public static Source application(String nameOrBinary) {
             return new Source(Kind.APPLICATION_NAME, null, 0, nameOrBinary);
@@ -161,33 +205,39 @@ public final class StreamConfig {
         this.checked = b.checked;
     }
 
-    /** A builder with the defaults: the default input, S16LE, 48 000 Hz, 2 channels, 10 ms packets. */
+    /** {@return a builder with the defaults: the default input, S16LE, 48 000 Hz, 2 channels, 10 ms packets} */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** A builder starting from this configuration. */
+    /** {@return a builder starting from this configuration} */
     public Builder toBuilder() {
         return new Builder(this);
     }
 
-    /** What the stream captures. */
+    /** {@return what the stream captures} */
     public Source source() { return source; }
+    /** {@return the sample format of the packets} */
     public SampleFormat format() { return format; }
+    /** {@return the sample rate in Hz} */
     public int sampleRate() { return sampleRate; }
+    /** {@return the channels interleaved in each packet} */
     public int channels() { return channels; }
+    /** {@return the audio per packet, as configured} ({@link #packetFrames()} is what a packet holds.) */
     public Duration packetDuration() { return packetDuration; }
-    /** Frames in each packet: {@code round(sampleRate × packetDuration)}, at least 1. */
+    /** {@return the frames in each packet: {@code round(sampleRate × packetDuration)}, at least 1} */
     public int packetFrames() { return packetFrames; }
-    /** Bytes in one frame (all channels of one sample instant). */
+    /** {@return the bytes in one frame (all channels of one sample instant)} */
     public int frameBytes() { return channels * format.bytesPerSample(); }
-    /** Bytes in each packet. */
+    /** {@return the bytes in each packet} */
     public int packetBytes() { return packetFrames * frameBytes(); }
-    /** How much audio the server keeps for a reader that falls behind before it drops data. */
+    /** {@return how much audio the server keeps for a reader that falls behind before it drops data} */
     public Duration bufferDuration() { return bufferDuration; }
+    /** {@return the segments the stream's pool allocates up front} */
     public int initialSegments() { return initialSegments; }
+    /** {@return the most segments the stream's pool may hold: the most packets open at once} */
     public int maxSegments() { return maxSegments; }
-    /** A low-cardinality label for logs and metrics, chosen by the user. */
+    /** {@return a low-cardinality label for logs and metrics, chosen by the user} */
     public String name() { return name; }
     /**
      * Whether packets are checked against use after {@link AudioPacket#close()}:
@@ -195,6 +245,8 @@ public final class StreamConfig {
      * instead of reading recycled memory. For tests and debugging: each packet gets
      * its own shared arena, and closing one makes the JVM handshake every thread —
      * benchmarks/RESULTS.md measured tens of microseconds per packet.
+     *
+     * @return whether checked mode is on
      */
     public boolean checked() { return checked; }
 
@@ -283,35 +335,70 @@ public final class StreamConfig {
             checked = c.checked;
         }
 
-        /** What to capture (default: {@link Source#defaultInput()}). */
+        /**
+         * What to capture (default: {@link Source#defaultInput()}).
+         *
+         * @param source the source
+         * @return this builder
+         */
         public Builder source(Source source) {
             this.source = Objects.requireNonNull(source, "source");
             return this;
         }
 
-        /** Shorthand for {@code source(Source.device(id))}. */
+        /**
+         * Shorthand for {@code source(Source.device(id))}.
+         *
+         * @param id the device's {@link AudioDevice#id()}
+         * @return this builder
+         * @throws IllegalArgumentException as {@link Source#device(String)}
+         */
         public Builder device(String id) {
             return source(Source.device(id));
         }
 
+        /**
+         * The sample format of the packets (default {@link SampleFormat#S16LE}).
+         *
+         * @param format the format
+         * @return this builder
+         */
         public Builder format(SampleFormat format) {
             this.format = Objects.requireNonNull(format, "format");
             return this;
         }
 
-        /** Sample rate in Hz, {@value #MIN_SAMPLE_RATE}..{@value #MAX_SAMPLE_RATE}. */
+        /**
+         * The sample rate (default 48 000 Hz).
+         *
+         * @param hz {@value #MIN_SAMPLE_RATE}..{@value #MAX_SAMPLE_RATE}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code hz} is outside that range
+         */
         public Builder sampleRate(int hz) {
             this.sampleRate = checkRange("sampleRate", hz, MIN_SAMPLE_RATE, MAX_SAMPLE_RATE, " Hz");
             return this;
         }
 
-        /** Channels, {@value #MIN_CHANNELS}..{@value #MAX_CHANNELS}. */
+        /**
+         * The channel count (default 2).
+         *
+         * @param channels {@value #MIN_CHANNELS}..{@value #MAX_CHANNELS}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code channels} is outside that range
+         */
         public Builder channels(int channels) {
             this.channels = checkRange("channels", channels, MIN_CHANNELS, MAX_CHANNELS, "");
             return this;
         }
 
-        /** Audio per packet, {@value #MIN_PACKET_MILLIS}..{@value #MAX_PACKET_MILLIS} ms (default 10 ms). */
+        /**
+         * Audio per packet (default 10 ms).
+         *
+         * @param d {@value #MIN_PACKET_MILLIS}..{@value #MAX_PACKET_MILLIS} ms
+         * @return this builder
+         * @throws IllegalArgumentException if {@code d} is outside that range
+         */
         public Builder packetDuration(Duration d) {
             this.packetDuration = checkMillis("packetDuration", d, MIN_PACKET_MILLIS, MAX_PACKET_MILLIS);
             return this;
@@ -321,13 +408,23 @@ public final class StreamConfig {
          * Audio the server keeps for a reader that falls behind,
          * {@value #MIN_BUFFER_MILLIS}..{@value #MAX_BUFFER_MILLIS} ms (default 4 s: more than the 2 s blocks some servers deliver at once);
          * beyond it the oldest data is dropped and the next packet is flagged.
+         *
+         * @param d {@value #MIN_BUFFER_MILLIS}..{@value #MAX_BUFFER_MILLIS} ms
+         * @return this builder
+         * @throws IllegalArgumentException if {@code d} is outside that range
          */
         public Builder bufferDuration(Duration d) {
             this.bufferDuration = checkMillis("bufferDuration", d, MIN_BUFFER_MILLIS, MAX_BUFFER_MILLIS);
             return this;
         }
 
-        /** Segments allocated up front, 1..maxSegments (default 16). */
+        /**
+         * Segments allocated up front, 1..maxSegments (default 16).
+         *
+         * @param n 1..{@value #MAX_SEGMENTS_LIMIT} here; {@link #build()} checks it against {@link #maxSegments(int)}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code n} is outside 1..{@value #MAX_SEGMENTS_LIMIT}
+         */
         public Builder initialSegments(int n) {
             this.initialSegments = checkRange("initialSegments", n, 1, MAX_SEGMENTS_LIMIT, "");
             return this;
@@ -337,13 +434,23 @@ public final class StreamConfig {
          * Most segments the pool may hold, 1..{@value #MAX_SEGMENTS_LIMIT} (default 256):
          * that many packets can be held open at once; beyond it {@code next()} waits
          * for one to be closed.
+         *
+         * @param n 1..{@value #MAX_SEGMENTS_LIMIT}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code n} is outside that range
          */
         public Builder maxSegments(int n) {
             this.maxSegments = checkRange("maxSegments", n, 1, MAX_SEGMENTS_LIMIT, "");
             return this;
         }
 
-        /** A label for logs and metrics: 1..64 of {@code [A-Za-z0-9._-]} (default "capture"). */
+        /**
+         * A label for logs and metrics (default "capture").
+         *
+         * @param name 1..64 of {@code [A-Za-z0-9._-]}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code name} is not such a label
+         */
         public Builder name(String name) {
             Objects.requireNonNull(name, "name");
             if (name.isEmpty() || name.length() > 64 || !name.matches("[A-Za-z0-9._-]+")) {
@@ -354,13 +461,23 @@ public final class StreamConfig {
             return this;
         }
 
-        /** Check use after close of packets (see {@link StreamConfig#checked()}). */
+        /**
+         * Check use after close of packets (see {@link StreamConfig#checked()}; default off).
+         *
+         * @param checked whether to check
+         * @return this builder
+         */
         public Builder checked(boolean checked) {
             this.checked = checked;
             return this;
         }
 
-        /** Checks the fields against each other and builds. */
+        /**
+         * Checks the fields against each other and builds.
+         *
+         * @return the configuration
+         * @throws IllegalArgumentException if {@code initialSegments} exceeds {@code maxSegments}
+         */
         public StreamConfig build() {
             if (initialSegments > maxSegments) {
                 throw new IllegalArgumentException("initialSegments = " + initialSegments
