@@ -10,7 +10,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
- * One shim stream handle of any backend, with the native memory its calls need:
+ * One shim stream handle of any backend, with the off-heap memory its calls need:
  * the packet info the shim fills on each read and the {@code pac_error} each read
  * fills with its own status and failure detail (so the detail of a failed read is
  * the one that read returned, whichever OS thread the reader resumes on).
@@ -95,7 +95,7 @@ public final class NativeStream {
         }
     }
 
-    /** Frees the shim stream and this object's native memory. Exactly once. */
+    /** Frees the shim stream and the off-heap memory of this object. Exactly once. */
     public void free() {
         PacShim.pac_stream_close(handle);
         arena.close();
