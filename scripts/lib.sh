@@ -7,8 +7,8 @@
 # theirs with PAC_DEBIAN_PACKAGES+=(...) before calling pac_ensure_packages.
 #   maven, gcc, make, libc6-dev   build (gcc only recommends libc6-dev, and we
 #                                 install without recommends)
-#   libpulse-dev, libasound2-dev  headers for the shim's PulseAudio and ALSA
-#                                 backends (the shim dlopens the runtime libs)
+#   libpulse-dev                  headers for the shim's PulseAudio backend (the
+#                                 shim dlopens libpulse.so.0 at run time)
 #   pulseaudio, pulseaudio-utils  the private test server and pactl/pacat/parec
 #   sox                           tone player and analysis; raw and WAV are built
 #                                 into libsox3, libsox-fmt-base comes with it
@@ -20,7 +20,7 @@
 #                                 CLI's metrics test starts and queries
 PAC_DEBIAN_PACKAGES=(
   maven gcc make libc6-dev
-  libpulse-dev libasound2-dev
+  libpulse-dev
   pulseaudio pulseaudio-utils
   sox
   alsa-utils libasound2-plugins

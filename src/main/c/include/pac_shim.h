@@ -20,9 +20,13 @@
  *                              the caller's memory, once, with no staging buffer and
  *                              no allocation. Blocks up to timeout_ms; a packet is
  *                              never partially consumed, so a timeout loses nothing.
+ *                              Pulse: the reading thread drives the stream's server
+ *                              connection itself inside this call (no other thread).
+ *   pac_stream_stats_get(...)  any thread, concurrently with a read; waits at most
+ *                              for the reader's current dispatch, never its timeout.
  *   pac_stream_interrupt(...)  any thread, any time before pac_stream_close: wakes a
- *                              blocked reader and makes every later read return
- *                              PAC_E_CLOSED at once. Idempotent.
+ *                              blocked reader at once (no lock, no wait) and makes
+ *                              every later read return PAC_E_CLOSED. Idempotent.
  *   pac_stream_close(...)      frees the stream. The caller guarantees that no thread
  *                              is inside, or will enter, any other pac_stream_* call
  *                              on it (the Java owner interrupts, waits for its reader
@@ -76,8 +80,36 @@ extern "C" {
 #define PAC_TONE_PATTERN  2  /* byte n of the stream equals n % 251: one memcpy a packet */
 
 /* ---- packet flags ------------------------------------------------------- */
-#define PAC_FLAG_DISCONTINUITY  1u  /* data before this packet was lost (overrun or hole) */
+#define PAC_FLAG_DISCONTINUITY  1u  /* audio is missing right before or inside this packet */
 #define PAC_FLAG_SILENT         2u  /* every sample of the packet is zero */
+
+/* What PAC_FLAG_DISCONTINUITY detects (pulse backend).
+ *
+ * Audio is lost when the reader falls behind by more than what the server keeps
+ * for it: its record queue (maxlength = buffer_ms) plus what the connection's
+ * socket holds. It is lost in one of two places, and each is detected there:
+ *
+ *  - The client queue (libpulse's, also maxlength) refuses a chunk that does not
+ *    fit when a backlog arrives at once. libpulse ignores the refusal; the shim
+ *    sees it exactly (the queue length did not grow in the read callback) and
+ *    flags the packet that holds the first byte after the queued ones. The lost
+ *    amount counts in `position` and the timestamps from the server's next timing
+ *    report on (requested at once), which may be a few packets after the flag.
+ *  - The server's queue drops what does not fit, without a trace in its indices.
+ *    The server's clock shows it: after the loss, frames are captured later than
+ *    the sample count says. The shim flags the packet at the server's write index
+ *    of the first timing report made while its queue was more than half full (where
+ *    it began to drop), when the next report shows the clock ahead by more than
+ *    max(2 packets, 20 ms); `position` and the timestamps jump by the lost time
+ *    there (to within the jitter of that report, a few ms).
+ *  - A hole the server marks in the stream (pa_stream_peek gives no data) is
+ *    delivered as zeros and flagged.
+ *
+ * Not detected: a server-side loss shorter than max(2 packets, 20 ms); a stall
+ * of the source that the server reports as captured audio. A source that stops
+ * and resumes its clock (suspended, or a timer-driven source catching up) moves
+ * the clock like a loss and is flagged like one (audio is missing there too).
+ * A backlog that fills the queues without loss is never flagged. */
 
 /* ---- device flags (pac_pulse_list_sources) ------------------------------ */
 #define PAC_SOURCE_IS_MONITOR  1u
@@ -86,21 +118,42 @@ extern "C" {
 
 typedef struct pac_stream pac_stream;
 
-/* Filled by pac_stream_read for the packet it copied. */
+/* Filled by pac_stream_read for the packet it copied.
+ *
+ * timestamp_ns: the CLOCK_MONOTONIC instant (System.nanoTime on Linux) at which
+ *   the packet's first frame was captured by the input device or, for a monitor
+ *   (loopback), reached the output device — which may lie slightly in the future
+ *   when the packet is delivered. Pulse: from the server's timing reports (the
+ *   record queue's write index, the source's latency and, for a monitor, the
+ *   sink's latency, at the instant of the report), extrapolated on the sample
+ *   count between reports; before the first report (the first packet or so):
+ *   the delivery time minus the client-side backlog minus one packet. Not
+ *   clamped: after lost audio it jumps by the lost time. Tone, paced: the instant
+ *   the real-time schedule gives the first frame (open time + position / rate);
+ *   tone, unpaced: the instant the read generated it.
+ * position: the stream position of the first frame, in frames since the stream
+ *   started. Pulse: from libpulse's read index (the server's count of what it
+ *   sent, less what the client queue still holds), plus audio the server
+ *   dropped (see PAC_FLAG_DISCONTINUITY), so it runs with the source's sample
+ *   clock, not with a count of packets; before the first timing report, the
+ *   frames delivered so far. Tone: frames delivered so far. */
 typedef struct pac_packet_info {
     int64_t  bytes;          /* bytes written to dst: always one whole packet */
     int64_t  frames;         /* frames in the packet                          */
-    int64_t  timestamp_ns;   /* CLOCK_MONOTONIC time of the first frame's capture */
-    int64_t  position;       /* frames delivered by this stream before this packet */
+    int64_t  timestamp_ns;   /* capture instant of the first frame (above)    */
+    int64_t  position;       /* stream position of the first frame (above)    */
     uint32_t flags;          /* PAC_FLAG_* */
     uint32_t reserved;
 } pac_packet_info;
 
 /* What a stream reports to any thread, concurrently with its reader. */
 typedef struct pac_stream_stats {
-    int64_t latency_ns;      /* latency the server reported last, signed: a monitor
-                                source reports a negative one (its data reaches the
-                                reader before it reaches the output device)      */
+    int64_t latency_ns;      /* from the capture of the frame at the read position
+                                (the next one a read returns) to now, on the clock
+                                of timestamp_ns: a packet delivered now has
+                                timestamp_ns = now - latency_ns - its duration.
+                                Signed: a monitor's frames may reach the output
+                                device after the reader has them. Tone: 0.       */
     int32_t latency_known;   /* 1 when latency_ns holds a report, 0 when none yet */
     int32_t reserved;
 } pac_stream_stats;

@@ -53,7 +53,9 @@
     X(pa_operation_unref) X(pa_operation_cancel) \
     X(pa_stream_new) X(pa_stream_unref) X(pa_stream_connect_record) X(pa_stream_disconnect) \
     X(pa_stream_get_state) X(pa_stream_set_state_callback) \
-    X(pa_stream_peek) X(pa_stream_drop) X(pa_stream_readable_size) X(pa_stream_get_latency) \
+    X(pa_stream_peek) X(pa_stream_drop) X(pa_stream_readable_size) \
+    X(pa_stream_get_timing_info) X(pa_stream_set_read_callback) X(pa_stream_update_timing_info) \
+    X(pa_stream_set_latency_update_callback) X(pa_stream_get_buffer_attr) \
     X(pa_channel_map_init_extend) X(pa_strerror)
 
 static struct {
@@ -357,16 +359,28 @@ typedef struct pulse_stream {
     size_t frag_len;
     size_t frag_off;
     int frag_held;
-    int64_t position;            /* frames delivered                              */
-    int64_t last_ts;
-    int anchored;
-    int64_t anchor_ts;           /* timestamp of frame anchor_pos                  */
-    int64_t anchor_pos;
+    int64_t frame_bytes;
     int64_t packet_ns;
-    int64_t gap_threshold_ns;
-    int64_t max_bytes;           /* the queue's maxlength                          */
-    int64_t full_margin;         /* room below which the queue counts as full      */
-    int64_t gap_at;              /* stream byte where dropped audio was, -1 none   */
+    int64_t consumed;            /* bytes taken out of the client queue (peek+drop) */
+    int64_t fallback_position;   /* frames delivered, used until libpulse has a read index */
+    /* Audio the client queue refused (see on_stream_read): the client-queue byte
+     * offsets (in `consumed` terms) where data is missing, oldest first. */
+    int64_t gaps[8];
+    int gap_count;
+    int64_t queue_len;           /* client queue length (pa_stream_readable_size, a
+                                    held fragment counted whole) at our last look */
+    /* The server's clock (see on_timing_report): a frame at stream byte X was
+     * captured at anchor_ns + ns(X). Written in callbacks, read by the reader. */
+    int anchored;
+    int64_t anchor_ns;
+    int64_t server_max_bytes;    /* the server queue's maxlength                  */
+    int64_t jump_ns;             /* anchor moves beyond this are lost audio       */
+    int pending;                 /* lost audio: from byte gap_pos on, next_anchor */
+    int gap_known;               /* gap_pos is where the server started dropping  */
+    int64_t gap_pos;
+    int64_t next_anchor_ns;
+    int64_t lost_frames;         /* audio lost at the server so far (frames)      */
+    int want_timing;             /* ask the server for a timing report now        */
 } pulse_stream;
 
 /* The loop's poll: the only place the iterating thread lets go of the lock. */
@@ -421,25 +435,59 @@ static const char *failure_text(int32_t failure) {
                                         : "the connection to the PulseAudio server broke";
 }
 
+/* Called by libpulse inside dispatch after each chunk the server sent was offered
+ * to the client queue, with the queue's length now. libpulse ignores a refused
+ * push (pa_memblockq_push fails when the chunk does not fit below maxlength), so
+ * a length that did not grow since the last look means the chunk was dropped:
+ * audio is missing right after the queued bytes. Nobody consumes during dispatch,
+ * so the comparison is exact. */
+static void on_stream_read(pa_stream *st, size_t nbytes, void *userdata) {
+    PAC_UNUSED(st);
+    pulse_stream *ps = userdata;
+    int64_t len = (int64_t)nbytes;
+    if (len <= ps->queue_len) {
+        /* the queue holds a held fragment whole, frag_off of it already consumed */
+        int64_t at = ps->consumed - (int64_t)(ps->frag_held ? ps->frag_off : 0) + len;
+        if (ps->gap_count == 0 || ps->gaps[ps->gap_count - 1] != at) {
+            if (ps->gap_count == (int)(sizeof ps->gaps / sizeof ps->gaps[0]))
+                ps->gap_count--; /* merge into the newest: still flagged, at the later gap */
+            ps->gaps[ps->gap_count++] = at;
+        }
+        ps->want_timing = 1; /* the server's next report shows the read index past the gap */
+    }
+    ps->queue_len = len;
+}
+
+/* Bytes readable beyond what the reader already took from a held fragment. */
+static int64_t queued_bytes(pulse_stream *ps) {
+    size_t readable = pa.pa_stream_readable_size(ps->st);
+    if (readable == (size_t)-1) return -1;
+    return (int64_t)readable - (int64_t)(ps->frag_held ? ps->frag_off : 0);
+}
+
+/* The stream position (bytes) of the next byte the reader takes, from libpulse's
+ * read index: the server's read index (what it sent) minus what the client queue
+ * still holds at its last timing report, advanced by every pa_stream_drop since.
+ * It counts audio the client queue refused, so it runs with the server's sample
+ * count, not with ours. -1 while libpulse has no valid read index. */
+static int64_t server_read_position(pulse_stream *ps) {
+    const pa_timing_info *ti = pa.pa_stream_get_timing_info(ps->st);
+    if (ti == NULL || ti->read_index_corrupt || ti->read_index < 0) return -1;
+    return ti->read_index + (int64_t)(ps->frag_held ? ps->frag_off : 0);
+}
+
 /* Copies one whole packet if one is readable. Lock held.
  * Returns 1 when copied, 0 when not enough data yet, or a negative status. */
-static int32_t try_copy_packet(pulse_stream *ps, uint8_t *dst, uint32_t *flags, int64_t *latency_ns) {
+static int32_t try_copy_packet(pulse_stream *ps, uint8_t *dst, uint32_t *flags) {
     const int64_t need = ps->base.packet_bytes;
-    size_t readable = pa.pa_stream_readable_size(ps->st);
-    if (readable == (size_t)-1) return PAC_E_DISCONNECTED;
-    int64_t available = (int64_t)readable - (int64_t)(ps->frag_held ? ps->frag_off : 0);
+    int64_t available = queued_bytes(ps);
+    if (available < 0) return PAC_E_DISCONNECTED;
     if (available < need) return 0;
-    /* A queue (nearly) at maxlength cannot take what the server sends next: audio
-     * after the queued bytes is being dropped. The packet that holds the first
-     * byte after them is the first after the gap. */
-    int64_t consumed = ps->position * (need / ps->base.packet_frames);
-    if (available + ps->full_margin >= ps->max_bytes && ps->gap_at < consumed)
-        ps->gap_at = consumed + available;
-    if (ps->gap_at >= consumed && ps->gap_at < consumed + need && ps->position > 0) {
+    /* audio the client queue refused lies in this packet, or right before it */
+    while (ps->gap_count > 0 && ps->gaps[0] < ps->consumed + need) {
         *flags |= PAC_FLAG_DISCONTINUITY;
-        ps->gap_at = -1;
+        memmove(ps->gaps, ps->gaps + 1, (size_t)(--ps->gap_count) * sizeof ps->gaps[0]);
     }
-
     int64_t filled = 0;
     while (filled < need) {
         if (!ps->frag_held) {
@@ -469,38 +517,95 @@ static int32_t try_copy_packet(pulse_stream *ps, uint8_t *dst, uint32_t *flags, 
             ps->frag = NULL;
         }
     }
-    size_t rest = pa.pa_stream_readable_size(ps->st);
-    int64_t frame_bytes = ps->base.packet_bytes / ps->base.packet_frames;
-    int64_t rest_bytes = rest == (size_t)-1 ? 0 : (int64_t)rest - (int64_t)(ps->frag_held ? ps->frag_off : 0);
-    if (rest_bytes < 0) rest_bytes = 0;
-    *latency_ns = (int64_t)((__int128)(rest_bytes / frame_bytes) * 1000000000 / ps->base.rate);
+    ps->consumed += need;
     return 1;
 }
 
-static int64_t timestamp(pulse_stream *ps, int64_t latency_ns) {
-    int64_t now = pac_now_ns();
-    int64_t measured = latency_ns >= 0 ? now - latency_ns - ps->packet_ns : now - ps->packet_ns;
-    int64_t ts;
-    if (!ps->anchored) {
-        ps->anchored = 1;
-        ps->anchor_ts = measured;
-        ps->anchor_pos = ps->position;
-        ts = measured;
-    } else {
-        int64_t predicted = ps->anchor_ts +
-            (int64_t)((__int128)(ps->position - ps->anchor_pos) * 1000000000 / ps->base.rate);
-        int64_t delta = measured - predicted;
-        if (delta > ps->gap_threshold_ns || delta < -ps->gap_threshold_ns) {
-            ps->anchor_ts = measured;
-            ps->anchor_pos = ps->position;
-            ts = measured;
-        } else {
-            ps->anchor_ts += delta / 64;
-            ts = predicted + delta / 64;
+static int64_t bytes_ns(const pulse_stream *ps, int64_t bytes) {
+    return (int64_t)((__int128)(bytes / ps->frame_bytes) * 1000000000 / ps->base.rate);
+}
+
+/* A timing report from the server (AUTO_TIMING_UPDATE asks for one every 1.5 s at
+ * the most; we ask for more when audio may have been lost). It tells, for the
+ * instant it was made (our clock now minus its transport time): the server
+ * queue's write index W, and source_usec, the audio captured but not yet in the
+ * queue (the device's buffer), and for a monitor sink_usec, the time rendered
+ * audio takes from the monitor to the output device. So the frame at stream byte
+ * W was captured source_usec before the report — for a monitor, it reaches the
+ * output device sink_usec - source_usec after it — and every frame X at
+ * anchor = report - source + sink - ns(W), plus ns(X). This is libpulse's own
+ * stream clock (calc_time in stream.c) without its smoother, which glides over a
+ * jump instead of showing it.
+ *
+ * Lost audio: the server's queue (maxlength = buffer_ms) drops what does not fit
+ * without a trace in its indices, so after a loss the frames that follow are
+ * captured later than the old anchor says: the anchor jumps by the lost time. A
+ * report made while the server queue is more than half full is not used for the
+ * anchor (the newest frame in the queue may be old then: the server may be
+ * dropping); the first such report's W is where the server began to drop, so the
+ * next good report's jump applies from there. */
+static void on_timing_report(pa_stream *st, void *userdata) {
+    pulse_stream *ps = userdata;
+    const pa_timing_info *ti = pa.pa_stream_get_timing_info(st);
+    if (ti == NULL || ti->write_index_corrupt) return;
+    int64_t report_ns = pac_now_ns() - (int64_t)ti->transport_usec * 1000;
+    int64_t anchor = report_ns - (int64_t)ti->source_usec * 1000 + (int64_t)ti->sink_usec * 1000 -
+                     bytes_ns(ps, ti->write_index);
+    size_t queued = pa.pa_stream_readable_size(st);
+    if (!ti->read_index_corrupt && queued != (size_t)-1) {
+        int64_t server_queue = ti->write_index - (ti->read_index + (int64_t)queued);
+        /* normally the server sends at once and its queue is near empty; more than
+         * half full, the reader is far behind and the server may be dropping */
+        if (2 * server_queue > ps->server_max_bytes) {
+            if (!ps->gap_known && !ps->pending) {
+                ps->gap_known = 1;
+                ps->gap_pos = ti->write_index;
+            }
+            ps->want_timing = 1; /* a good report follows as soon as the reader drains */
+            return;
         }
     }
-    if (ps->last_ts != 0 && ts <= ps->last_ts) ts = ps->last_ts + 1;
-    ps->last_ts = ts;
+    if (!ps->anchored) {
+        ps->anchored = 1;
+        ps->anchor_ns = anchor;
+        return;
+    }
+    int64_t base = ps->pending ? ps->next_anchor_ns : ps->anchor_ns;
+    if (anchor - base > ps->jump_ns) {
+        if (!ps->pending) {
+            ps->pending = 1;
+            if (!ps->gap_known) {
+                /* the loss happened somewhere before what the reader takes next */
+                ps->gap_pos = ti->read_index_corrupt ? 0 : ti->read_index;
+            }
+        }
+        ps->next_anchor_ns = anchor;
+    } else if (ps->pending) {
+        ps->next_anchor_ns = anchor; /* a later report of the same clock */
+    } else {
+        /* follows clock drift; a quarter of each report's jitter at a time */
+        ps->anchor_ns += (anchor - ps->anchor_ns) / 4;
+        ps->gap_known = 0;
+    }
+}
+
+/* The capture time of the packet at stream byte pos (server count), and its
+ * DISCONTINUITY when audio lost at the server lies in it or right before it. */
+static int64_t packet_capture_time(pulse_stream *ps, int64_t pos, int64_t queue_behind, uint32_t *flags) {
+    if (!ps->anchored || pos < 0) {
+        int64_t behind = queue_behind < 0 ? 0 : queue_behind;
+        return pac_now_ns() - bytes_ns(ps, behind) - ps->packet_ns;
+    }
+    int64_t ts = ps->anchor_ns + bytes_ns(ps, pos);
+    if (ps->pending && ps->gap_pos < pos + ps->base.packet_bytes) {
+        *flags |= PAC_FLAG_DISCONTINUITY;
+        int64_t lost_ns = ps->next_anchor_ns - ps->anchor_ns;
+        ps->lost_frames += (int64_t)((__int128)lost_ns * ps->base.rate / 1000000000);
+        if (ps->gap_pos <= pos) ts = ps->next_anchor_ns + bytes_ns(ps, pos);
+        ps->anchor_ns = ps->next_anchor_ns;
+        ps->pending = 0;
+        ps->gap_known = 0;
+    }
     return ts;
 }
 
@@ -522,22 +627,24 @@ static int32_t pulse_read(pac_stream *s, uint8_t *dst, int64_t capacity, int32_t
         rc = stream_stop_status(ps);
         if (rc != PAC_OK) break;
         uint32_t flags = 0;
-        int64_t latency_ns = -1;
-        rc = try_copy_packet(ps, dst, &flags, &latency_ns);
+        int64_t pos = server_read_position(ps);
+        rc = try_copy_packet(ps, dst, &flags);
         if (rc < 0) {
             if (ps->failure == PAC_OK) ps->failure = rc;
             rc = pac_fail(ps->failure, "%s", failure_text(ps->failure));
             break;
         }
         if (rc == 1) {
+            int64_t rest = queued_bytes(ps);
+            ps->queue_len = rest < 0 ? 0 : rest + (int64_t)(ps->frag_held ? ps->frag_off : 0);
             if (pac_all_zero(dst, s->packet_bytes)) flags |= PAC_FLAG_SILENT;
             info->bytes = s->packet_bytes;
             info->frames = s->packet_frames;
-            info->timestamp_ns = timestamp(ps, latency_ns);
-            info->position = ps->position;
+            info->timestamp_ns = packet_capture_time(ps, pos, rest, &flags);
+            info->position = pos >= 0 ? pos / ps->frame_bytes + ps->lost_frames : ps->fallback_position;
             info->flags = flags;
             info->reserved = 0;
-            ps->position += s->packet_frames;
+            ps->fallback_position = info->position + s->packet_frames;
             rc = PAC_OK;
             break;
         }
@@ -552,20 +659,29 @@ static int32_t pulse_read(pac_stream *s, uint8_t *dst, int64_t capacity, int32_t
             if (ps->failure == PAC_OK) ps->failure = rc;
             break;
         }
+        if (ps->want_timing && ps->failure == PAC_OK) {
+            ps->want_timing = 0;
+            pa_operation *op = pa.pa_stream_update_timing_info(ps->st, NULL, NULL);
+            if (op != NULL) pa.pa_operation_unref(op);
+        }
     }
     pthread_mutex_unlock(&ps->lock);
     return rc;
 }
 
+/* The latency from the capture of the frame at the read position (the next one
+ * the reader takes) to now, on the same clock as the timestamps (the server's
+ * last timing report, see on_timing_report), so that a packet delivered now has
+ * timestamp = now - latency - one packet. The last good answer stays when the
+ * server cannot tell (no report yet, connection gone). Lock held by the caller's
+ * thread here, so the reader is in poll or outside pac_stream_read. */
 static int32_t pulse_stats(pac_stream *s, pac_stream_stats *stats) {
     pulse_stream *ps = (pulse_stream *)s;
-    /* the latency is only asked for here, off the packet path; the last good answer
-     * stays when the server cannot tell (no timing info yet, connection gone) */
-    pa_usec_t usec = 0;
-    int negative = 0;
     pthread_mutex_lock(&ps->lock);
-    if (ps->failure == PAC_OK && pa.pa_stream_get_latency(ps->st, &usec, &negative) == 0) {
-        ps->latency_ns = (negative ? -1 : 1) * (int64_t)usec * 1000;
+    int64_t pos = ps->failure == PAC_OK && ps->st != NULL ? server_read_position(ps) : -1;
+    if (pos >= 0 && ps->anchored) {
+        int64_t anchor = ps->pending && pos >= ps->gap_pos ? ps->next_anchor_ns : ps->anchor_ns;
+        ps->latency_ns = pac_now_ns() - (anchor + bytes_ns(ps, pos));
         ps->latency_known = 1;
     }
     stats->latency_ns = ps->latency_ns;
@@ -586,6 +702,8 @@ static int32_t pulse_interrupt(pac_stream *s) {
 static void pulse_release(pulse_stream *ps) {
     if (ps->st != NULL) {
         pa.pa_stream_set_state_callback(ps->st, NULL, NULL);
+        pa.pa_stream_set_read_callback(ps->st, NULL, NULL);
+        pa.pa_stream_set_latency_update_callback(ps->st, NULL, NULL);
         if (ps->frag_held) pa.pa_stream_drop(ps->st);
         pa.pa_stream_disconnect(ps->st);
         pa.pa_stream_unref(ps->st);
@@ -654,16 +772,13 @@ static int32_t pulse_start(pulse_stream *ps, int32_t device_kind, const char *de
     pa_sample_spec ss = { to_pa_format(b->format), (uint32_t)b->rate, (uint8_t)b->channels };
     pa_channel_map map;
     pa.pa_channel_map_init_extend(&map, (unsigned)b->channels, PA_CHANNEL_MAP_DEFAULT);
-    int64_t frame_bytes = b->packet_bytes / b->packet_frames;
+    int64_t frame_bytes = ps->frame_bytes;
     int64_t max_bytes = (int64_t)buffer_ms * b->rate / 1000 * frame_bytes;
     if (max_bytes < 2 * b->packet_bytes) max_bytes = 2 * b->packet_bytes;
     if (max_bytes > UINT32_MAX / 2) max_bytes = UINT32_MAX / 2;
     pa_buffer_attr attr;
     memset(&attr, 0xff, sizeof attr);
     attr.maxlength = (uint32_t)max_bytes;
-    ps->max_bytes = max_bytes;
-    ps->full_margin = 2 * b->packet_bytes > max_bytes / 16 ? 2 * b->packet_bytes : max_bytes / 16;
-    ps->gap_at = -1;
     attr.fragsize = (uint32_t)b->packet_bytes;
     pa_stream_flags_t flags = PA_STREAM_ADJUST_LATENCY | PA_STREAM_AUTO_TIMING_UPDATE |
                               PA_STREAM_INTERPOLATE_TIMING;
@@ -676,6 +791,8 @@ static int32_t pulse_start(pulse_stream *ps, int32_t device_kind, const char *de
         return pac_fail(PAC_E_FORMAT_UNSUPPORTED, "pa_stream_new refused the sample spec: %s",
                         pa.pa_strerror(pa.pa_context_errno(c->ctx)));
     pa.pa_stream_set_state_callback(ps->st, on_stream_state, ps);
+    pa.pa_stream_set_read_callback(ps->st, on_stream_read, ps);
+    pa.pa_stream_set_latency_update_callback(ps->st, on_timing_report, ps);
     if (pa.pa_stream_connect_record(ps->st, device, &attr, flags) < 0) {
         int err = pa.pa_context_errno(c->ctx);
         return pac_fail(map_stream_error(err), "pa_stream_connect_record: %s", pa.pa_strerror(err));
@@ -690,6 +807,8 @@ static int32_t pulse_start(pulse_stream *ps, int32_t device_kind, const char *de
         rc = conn_iterate(c, deadline);
         if (rc != PAC_OK) return rc;
     }
+    const pa_buffer_attr *got = pa.pa_stream_get_buffer_attr(ps->st);
+    ps->server_max_bytes = got != NULL ? (int64_t)got->maxlength : max_bytes;
     return PAC_OK;
 }
 
@@ -714,7 +833,9 @@ static int32_t pulse_open(const char *server, int32_t device_kind, const char *d
     rc = pac_stream_init(&ps->base, &pulse_ops, format, rate, channels, packet_frames);
     if (rc != PAC_OK) { free(ps); return rc; }
     ps->packet_ns = (int64_t)((__int128)packet_frames * 1000000000 / rate);
-    ps->gap_threshold_ns = ps->packet_ns * 4 > 250000000 ? ps->packet_ns * 4 : 250000000;
+    ps->frame_bytes = ps->base.packet_bytes / packet_frames;
+    ps->server_max_bytes = INT64_MAX / 2;
+    ps->jump_ns = 2 * ps->packet_ns > 20000000 ? 2 * ps->packet_ns : 20000000;
     ps->st_state = PA_STREAM_UNCONNECTED;
     pthread_mutex_init(&ps->lock, NULL);
     int64_t deadline = deadline_after(timeout_ms);

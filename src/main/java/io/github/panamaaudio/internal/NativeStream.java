@@ -75,9 +75,13 @@ public final class NativeStream {
     }
 
     /**
-     * The latency the backend reports now, in nanoseconds from capture to the read
-     * position, signed (a loopback may report a negative one), or
-     * {@link #LATENCY_UNKNOWN}. Asks the backend on each call; any thread.
+     * The latency now, in nanoseconds from the capture of the frame at the read
+     * position (the next one {@link #read} returns) to now, on the clock of the
+     * packet timestamps: a packet delivered now has timestamp = now - latency - its
+     * duration. Signed (a loopback's frames may reach the output device after the
+     * reader has them), or {@link #LATENCY_UNKNOWN} before the server's first timing
+     * report. Computed on each call; any thread, concurrently with a read (the
+     * shim waits at most for the reader's current dispatch).
      */
     public long latencyNanos() {
         try (Arena a = Arena.ofConfined()) {
@@ -100,7 +104,7 @@ public final class NativeStream {
         throw new AudioException(AudioException.Kind.INTERNAL, "pause needs the shim's context API");
     }
 
-    /** Frees the shim stream and this object's off-heap memory. Exactly once. */
+    /** Frees the shim stream and the off-heap memory of this object. Exactly once. */
     public void free() {
         PacShim.pac_stream_close(handle);
         arena.close();
