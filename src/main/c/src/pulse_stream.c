@@ -164,9 +164,11 @@ static void resolve_done(pulse_stream *ps) {
 static void on_resolve_sink(pa_context *c, const pa_sink_info *i, int eol, void *userdata) {
     PAC_UNUSED(c);
     pulse_stream *ps = userdata;
-    if (i != NULL && i->monitor_source_name != NULL) {
+    if (i != NULL && i->monitor_source_name != NULL && i->name != NULL) {
         ps->resolve_found = 1;
         pac_copy_str(ps->resolve_source, sizeof ps->resolve_source, i->monitor_source_name);
+        /* its own name: pipewire-pulse may call the default "@DEFAULT_SINK@" */
+        pac_copy_str(ps->resolve_device, sizeof ps->resolve_device, i->name);
     }
     if (eol == 0) return;
     if (ps->resolve_found) attach(ps, ps->resolve_device, ps->resolve_source);
@@ -181,6 +183,7 @@ static void on_resolve_source(pa_context *c, const pa_source_info *i, int eol, v
     if (i != NULL && i->monitor_of_sink == PA_INVALID_INDEX && i->name != NULL) {
         ps->resolve_found = 1;
         pac_copy_str(ps->resolve_source, sizeof ps->resolve_source, i->name);
+        pac_copy_str(ps->resolve_device, sizeof ps->resolve_device, i->name);
     }
     if (eol == 0) return;
     if (ps->resolve_found) attach(ps, ps->resolve_device, ps->resolve_source);
