@@ -61,7 +61,7 @@ final class ProtocolFixture {
      */
     static StreamConfig.Builder config() {
         return StreamConfig.builder()
-                .tonePattern().tonePaced(false)
+                .device("pattern?paced=false")
                 .format(SampleFormat.S16LE).sampleRate(48_000).channels(2)
                 .packetDuration(Duration.ofMillis(1))
                 .initialSegments(1).maxSegments(1)
