@@ -28,7 +28,7 @@ public final class PanamaMixerProvider extends MixerProvider {
     /**
      * The sources available now. Opens a connection to the audio server for the
      * listing (or uses the one open lines hold); with no backend available (no audio
-     * server, no native shim for this platform) an empty array, never an exception.
+     * server, no C shim for this platform) an empty array, never an exception.
      */
     @Override
     public Mixer.Info[] getMixerInfo() {

@@ -26,7 +26,7 @@ import javax.sound.sampled.UnsupportedAudioFileException;
 
 /**
  * Runs {@link JavaSoundRecorderMain} in a child JVM whose class path holds the
- * library's classes (with its {@code META-INF/services} registration and native shim)
+ * library's classes (with its {@code META-INF/services} registration and the C shim)
  * and that one class — no test class, no JUnit — so the program sees the library only
  * as a Java Sound provider. And reads back the WAVE file it wrote.
  */
