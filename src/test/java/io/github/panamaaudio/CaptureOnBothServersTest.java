@@ -99,12 +99,12 @@ class CaptureOnBothServersTest {
         private Library() {
         }
 
-        static StreamConfig.Device device(AudioServer server, Source source) {
+        static StreamConfig.Source device(AudioServer server, Source source) {
             return switch (source) {
-                case SINK_LOOPBACK_BY_NAME -> StreamConfig.Device.named(server.monitorOfSink());
-                case DEFAULT_OUTPUT_LOOPBACK -> StreamConfig.Device.defaultSinkMonitor();
-                case MICROPHONE_BY_NAME -> StreamConfig.Device.named(server.sineSourceName());
-                case DEFAULT_INPUT -> StreamConfig.Device.defaultSource();
+                case SINK_LOOPBACK_BY_NAME -> StreamConfig.Source.device(server.sinkName()); // an output: its loopback
+                case DEFAULT_OUTPUT_LOOPBACK -> StreamConfig.Source.defaultOutput();
+                case MICROPHONE_BY_NAME -> StreamConfig.Source.device(server.sineSourceName());
+                case DEFAULT_INPUT -> StreamConfig.Source.defaultInput();
             };
         }
 
@@ -140,9 +140,9 @@ class CaptureOnBothServersTest {
 
         private static byte[] captureF32(AudioServer server, Source source, int channels, Duration duration)
                 throws AudioException {
-            try (AudioCapture capture = AudioCapture.builder().backend("pulse").server(server.address()).open();
+            try (AudioCapture capture = AudioCapture.builder().backend("pulse").option("server", server.address()).open();
                  AudioStream stream = capture.openStream(StreamConfig.builder()
-                         .device(device(server, source)).format(SampleFormat.F32LE)
+                         .source(device(server, source)).format(SampleFormat.F32LE)
                          .sampleRate(server.sampleRate()).channels(channels).build())) {
                 long frames = duration.toMillis() * server.sampleRate() / 1000;
                 ByteArrayOutputStream out = new ByteArrayOutputStream();
