@@ -18,6 +18,12 @@
 #   valgrind                      scripts/sanitize runs the shim's C tests under memcheck
 #   prometheus                    the real Prometheus server (and promtool) that the
 #                                 CLI's metrics test starts and queries
+#   gcc-mingw-w64-x86-64          cross-compiles panamaaudio.dll (the WASAPI backend) in
+#                                 every `mvn package`; brings binutils-mingw-w64 (objdump)
+#   wine, wine64, libwine         Debian 12's Wine 8 runs the Windows harness (capture
+#                                 endpoints); wine64 alone has no `wine` launcher
+#   debootstrap                   builds the cached Debian 13 chroot whose Wine 10 runs the
+#                                 loopback cases (Wine 8 cannot capture loopback)
 PAC_DEBIAN_PACKAGES=(
   maven gcc make libc6-dev
   libpulse-dev libasound2-dev
@@ -27,6 +33,9 @@ PAC_DEBIAN_PACKAGES=(
   ca-certificates
   valgrind
   prometheus
+  gcc-mingw-w64-x86-64
+  wine wine64 libwine
+  debootstrap
 )
 
 # The JDK feature release the build needs (the FFM API is final from 22).
