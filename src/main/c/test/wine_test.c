@@ -664,6 +664,69 @@ static void test_explicit_device_gone_is_device_lost(void) {
     control("stop_players");
 }
 
+/* ---- Wine's own default setting: the only default change Wine notifies ------------- */
+
+/* Sets (id != NULL) or removes Wine's default endpoint of a direction: the value
+   DefaultOutput/DefaultInput under HKCU\Software\Wine\Drivers\winepulse.drv, which
+   Wine's mmdevapi watches and reports through IMMNotificationClient. */
+static int set_wine_default(uint32_t direction, const char *id) {
+    HKEY key;
+    if (RegCreateKeyExA(HKEY_CURRENT_USER, "Software\\Wine\\Drivers\\winepulse.drv", 0, NULL, 0, KEY_ALL_ACCESS,
+                        NULL, &key, NULL) != ERROR_SUCCESS)
+        return 0;
+    const char *name = direction == PAC_DIRECTION_OUTPUT ? "DefaultOutput" : "DefaultInput";
+    LONG r;
+    if (id != NULL) {
+        WCHAR wid[512];
+        MultiByteToWideChar(CP_UTF8, 0, id, -1, wid, 512);
+        WCHAR wname[32];
+        MultiByteToWideChar(CP_UTF8, 0, name, -1, wname, 32);
+        r = RegSetValueExW(key, wname, 0, REG_SZ, (const BYTE *)wid, (DWORD)((wcslen(wid) + 1) * sizeof(WCHAR)));
+    } else {
+        r = RegDeleteValueA(key, name);
+        if (r == ERROR_FILE_NOT_FOUND) r = ERROR_SUCCESS;
+    }
+    RegCloseKey(key);
+    return r == ERROR_SUCCESS;
+}
+
+/* Waits for a DEFAULT_CHANGED event of a direction; 1 when it names `id`. */
+static int wait_default_event(pac_context *ctx, uint32_t direction, const char *id, int32_t within_ms) {
+    int64_t t0 = pac_now_ns();
+    pac_event ev;
+    while (ms_since(t0) < within_ms) {
+        pac_call_begin();
+        int32_t rc = B->next_event(ctx, &ev, 200);
+        if (rc == PAC_E_TIMEOUT) continue;
+        if (rc != PAC_OK) return 0;
+        fprintf(stdout, "  event %d direction %d id %s (%lld ms)\n", ev.type, ev.direction, (char *)ev.id,
+                (long long)ms_since(t0));
+        if (ev.type == PAC_EVENT_DEFAULT_CHANGED && (uint32_t)ev.direction == direction &&
+            strcmp((char *)ev.id, id) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static void test_wines_default_setting_arrives_as_default_changed(void) {
+    char id[512];
+    device_id(PAC_DIRECTION_OUTPUT, "pac_mic_sink", id, sizeof id);
+    CHECK(id[0] != 0, "no output pac_mic_sink");
+    if (id[0] == 0) return;
+    pac_context *ctx = NULL;
+    pac_error e;
+    if (ctx_open(&ctx, NULL, &e) != PAC_OK) { CHECK(0, "context: %s", e.detail); return; }
+    CHECK(set_wine_default(PAC_DIRECTION_OUTPUT, id), "registry");
+    CHECK(wait_default_event(ctx, PAC_DIRECTION_OUTPUT, id, 3000), "DEFAULT_CHANGED(output, %s) within 3 s", id);
+    device d[64];
+    int n = list_devices(ctx, d, 64);
+    const device *x = find_device(d, n, PAC_DIRECTION_OUTPUT, "pac_mic_sink");
+    CHECK(x != NULL && (x->flags & PAC_DEVICE_FLAG_DEFAULT), "the device list agrees: pac_mic_sink is the default");
+    CHECK(set_wine_default(PAC_DIRECTION_OUTPUT, NULL), "registry restore");
+    B->context_close(ctx);
+    Sleep(300);
+}
+
 /* ---- the DLL, through its exports ------------------------------------------------ */
 
 static const char *dll_path;
@@ -824,6 +887,53 @@ static void test_explicit_loopback_of_a_render_endpoint(void) {
     control("stop_players");
 }
 
+static void test_default_following_loopback_reattaches_to_the_new_default(void) {
+    char id[512];
+    device_id(PAC_DIRECTION_OUTPUT, "pac_mic_sink", id, sizeof id);
+    CHECK(id[0] != 0, "no output pac_mic_sink");
+    if (id[0] == 0) return;
+    CHECK(control("play_sink_1000") && control("play_mic_440"), "players");
+    pac_context *ctx = NULL;
+    pac_stream *s = NULL;
+    pac_error e;
+    if (ctx_open(&ctx, NULL, &e) != PAC_OK) { CHECK(0, "context"); return; }
+    pac_stream_params p = params(PAC_TARGET_DEFAULT_OUTPUT, PAC_FORMAT_S16LE, 48000, 2, 480);
+    int32_t rc = stream_open(ctx, &p, &s, &e);
+    CHECK(rc == PAC_OK, "open: %d %s", rc, e.detail);
+    if (rc != PAC_OK) { B->context_close(ctx); return; }
+    static int16_t buf[480 * 2 * 400];
+    pac_packet_info info;
+    for (int i = 0; i < 200 && rc == PAC_OK; i++) rc = sread(s, (uint8_t *)(buf + i * 960), 3000, &info, &e);
+    double before = frequency_s16(buf + 100 * 960, 480 * 100, 2, 48000);
+    CHECK(set_wine_default(PAC_DIRECTION_OUTPUT, id), "registry");
+    int routed_at = -1, n = 0;
+    int64_t t0 = pac_now_ns();
+    int64_t routed_ms = -1;
+    while (rc == PAC_OK && n < 400 && ms_since(t0) < 6000) {
+        rc = sread(s, (uint8_t *)(buf + n * 960), 3000, &info, &e);
+        if (rc != PAC_OK) break;
+        if ((info.flags & PAC_FLAG_ROUTE_CHANGED) && routed_at < 0) {
+            routed_at = n;
+            routed_ms = ms_since(t0);
+            CHECK(info.flags & PAC_FLAG_DISCONTINUITY, "ROUTE_CHANGED comes with DISCONTINUITY");
+            n = 0; /* keep what follows */
+            continue;
+        }
+        if (routed_at >= 0) n++;
+        if (routed_at >= 0 && n >= 250) break;
+    }
+    double after = n > 150 ? frequency_s16(buf + 50 * 960, 480 * (n - 50), 2, 48000) : 0;
+    fprintf(stdout, "  before %.1f Hz; ROUTE_CHANGED after %lld ms; then %.1f Hz\n", before, (long long)routed_ms, after);
+    CHECK(rc == PAC_OK, "reads: %d %s", rc, e.detail);
+    CHECK(fabs(before - 1000.0) < 8.0, "before: %.1f Hz", before);
+    CHECK(routed_at >= 0 && routed_ms < 2000, "ROUTE_CHANGED within 2 s: %lld ms", (long long)routed_ms);
+    CHECK(fabs(after - 440.0) < 5.0, "after: %.1f Hz (the new default's loopback)", after);
+    set_wine_default(PAC_DIRECTION_OUTPUT, NULL);
+    OPS(s)->close(s);
+    B->context_close(ctx);
+    control("stop_players");
+}
+
 static void test_loopback_keeps_silent_packets_on_the_clock_when_nothing_arrives(void) {
     pac_context *ctx = NULL;
     pac_stream *s = NULL;
@@ -874,6 +984,7 @@ static const test_case capture_cases[] = {
     { "bad_input_is_refused_with_details", test_bad_input_is_refused_with_details },
     { "process_loopback_fails_cleanly_where_unavailable", test_process_loopback_fails_cleanly_where_unavailable },
     { "context_events_time_out_and_interrupt", test_context_events_time_out_and_interrupt },
+    { "wines_default_setting_arrives_as_default_changed", test_wines_default_setting_arrives_as_default_changed },
     { "dll_loads_and_serves_its_exports", test_dll_loads_and_serves_its_exports },
     { "paced_tone_keeps_real_time_under_windows", test_paced_tone_keeps_real_time_under_windows },
     { "explicit_device_gone_is_device_lost", test_explicit_device_gone_is_device_lost },
@@ -883,6 +994,8 @@ static const test_case loopback_cases[] = {
     { "loopback_of_the_default_output_yields_1khz", test_loopback_of_the_default_output_yields_1khz },
     { "loopback_is_sample_exact_against_the_pattern", test_loopback_is_sample_exact_against_the_pattern },
     { "explicit_loopback_of_a_render_endpoint", test_explicit_loopback_of_a_render_endpoint },
+    { "default_following_loopback_reattaches_to_the_new_default",
+      test_default_following_loopback_reattaches_to_the_new_default },
     { "loopback_keeps_silent_packets_on_the_clock_when_nothing_arrives",
       test_loopback_keeps_silent_packets_on_the_clock_when_nothing_arrives },
 };
