@@ -1268,22 +1268,28 @@ static int32_t wasapi_read(pac_stream *s, uint8_t *dst, int64_t capacity, int32_
             reattach(ws, "default changed");
             filled = 0; /* what was copied came from the old endpoint: the new one starts a packet */
         }
-        if (InterlockedCompareExchange(&ws->resume_pending, 0, 0) && !InterlockedCompareExchange(&ws->paused, 0, 0)) {
-            InterlockedExchange(&ws->resume_pending, 0);
-            if (ws->held != NULL) IAudioCaptureClient_ReleaseBuffer(ws->capture, ws->held_frames);
-            ws->held = NULL;
-            filled = 0;
-            ws->carry_frames = 0;
-            if (ws->client != NULL) {
-                IAudioClient_Stop(ws->client);
-                IAudioClient_Reset(ws->client);
-                IAudioClient_Start(ws->client);
+        if (InterlockedCompareExchange(&ws->resume_pending, 0, 0)) {
+            /* under client_lock, so a pause() racing with this resume wins: it either sees
+               the client started and stops it, or this sees paused and stays stopped */
+            EnterCriticalSection(&ws->client_lock);
+            if (!InterlockedCompareExchange(&ws->paused, 0, 0)) {
+                InterlockedExchange(&ws->resume_pending, 0);
+                if (ws->held != NULL) IAudioCaptureClient_ReleaseBuffer(ws->capture, ws->held_frames);
+                ws->held = NULL;
+                filled = 0;
+                ws->carry_frames = 0;
+                if (ws->client != NULL) { /* drop what was buffered before the pause */
+                    IAudioClient_Stop(ws->client);
+                    IAudioClient_Reset(ws->client);
+                    IAudioClient_Start(ws->client);
+                }
+                ws->pending_flags |= PAC_FLAG_DISCONTINUITY;
+                ws->next_ns = pac_now_ns();
             }
-            ws->pending_flags |= PAC_FLAG_DISCONTINUITY;
-            ws->next_ns = pac_now_ns();
+            LeaveCriticalSection(&ws->client_lock);
         }
         int paused = InterlockedCompareExchange(&ws->paused, 0, 0) != 0;
-        if (!paused && ws->client == NULL && (ws->follows_default || ws->pid != 0) && pac_now_ns() >= ws->retry_at_ns) {
+        if (!paused && ws->client == NULL && ws->follows_default && pac_now_ns() >= ws->retry_at_ns) {
             pac_call_begin();
             if (attach_endpoint(ws) != PAC_OK) ws->retry_at_ns = pac_now_ns() + 200000000LL;
             else ws->pending_flags |= PAC_FLAG_DISCONTINUITY | PAC_FLAG_ROUTE_CHANGED;
