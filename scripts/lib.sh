@@ -27,6 +27,12 @@
 #   wireplumber                   the session manager that links PipeWire's streams to devices
 #   dbus-daemon                   the private session bus WirePlumber needs (the daemon alone:
 #                                 the `dbus` package would add the system bus we do not use)
+#   gcc-mingw-w64-x86-64          cross-compiles panamaaudio.dll (the WASAPI backend) in
+#                                 every `mvn package`; brings binutils-mingw-w64 (objdump)
+#   wine, wine64, libwine         Debian 12's Wine 8 runs the Windows harness (capture
+#                                 endpoints); wine64 alone has no `wine` launcher
+#   debootstrap                   builds the cached Debian 13 chroot whose Wine 10 runs the
+#                                 loopback cases (Wine 8 cannot capture loopback)
 PAC_DEBIAN_PACKAGES=(
   maven gcc make libc6-dev
   libpulse-dev
@@ -37,6 +43,9 @@ PAC_DEBIAN_PACKAGES=(
   valgrind
   prometheus
   pipewire pipewire-bin pipewire-pulse wireplumber dbus-daemon
+  gcc-mingw-w64-x86-64
+  wine wine64 libwine
+  debootstrap
 )
 
 # The JDK feature release the build needs (the FFM API is final from 22).
