@@ -17,9 +17,33 @@ static int failures;
 #define CHECK(cond, ...) do { if (!(cond)) { failures++; fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
     fprintf(stderr, __VA_ARGS__); fputc('\n', stderr); } } while (0)
 
+static pac_context *tone_ctx;
+
+static pac_stream_params stream_params(int32_t target, const char *device, int32_t format, int32_t rate,
+                                       int32_t channels, int32_t packet_frames) {
+    pac_stream_params p;
+    memset(&p, 0, sizeof p);
+    p.target = target;
+    p.device_id = device;
+    p.format = format;
+    p.rate = rate;
+    p.channels = channels;
+    p.packet_frames = packet_frames;
+    p.buffer_ms = 2000;
+    p.stream_name = "shim_test";
+    return p;
+}
+
+/* A tone stream of device `device` ("sine?...", "pattern?..."). */
+static int32_t tone_open(const char *device, int32_t format, int32_t rate, int32_t channels, int32_t packet_frames,
+                         pac_stream **s, pac_error *e) {
+    pac_stream_params p = stream_params(PAC_TARGET_DEVICE, device, format, rate, channels, packet_frames);
+    return pac_stream_open(tone_ctx, &p, s, e);
+}
+
 static void test_pattern_bytes_follow_stream_offset(void) {
     pac_stream *s = NULL;
-    int32_t rc = pac_tone_open(PAC_TONE_PATTERN, PAC_FORMAT_S16LE, 48000, 2, 480, 0, 0, 0, &s, NULL);
+    int32_t rc = tone_open("pattern?paced=false", PAC_FORMAT_S16LE, 48000, 2, 480, &s, NULL);
     CHECK(rc == PAC_OK, "open pattern: %d", rc);
     uint8_t buf[1920];
     pac_packet_info info;
@@ -47,16 +71,22 @@ static void test_pattern_fill_handles_large_buffers(void) {
 
 static void test_invalid_arguments_are_rejected(void) {
     pac_stream *s = (pac_stream *)1;
-    CHECK(pac_tone_open(9, PAC_FORMAT_S16LE, 48000, 2, 480, 0, 0, 0, &s, NULL) == PAC_E_INVALID_ARGUMENT && s == NULL, "mode");
-    CHECK(pac_tone_open(PAC_TONE_SINE, 7, 48000, 2, 480, 440000, 500000, 0, &s, NULL) == PAC_E_INVALID_ARGUMENT, "format");
-    CHECK(pac_tone_open(PAC_TONE_SINE, PAC_FORMAT_S16LE, 48000, 33, 480, 440000, 500000, 0, &s, NULL) == PAC_E_INVALID_ARGUMENT, "channels");
+    pac_stream_params p = stream_params(9, NULL, PAC_FORMAT_S16LE, 48000, 2, 480);
+    CHECK(pac_stream_open(tone_ctx, &p, &s, NULL) == PAC_E_INVALID_ARGUMENT && s == NULL, "target");
+    CHECK(tone_open("sine", 7, 48000, 2, 480, &s, NULL) == PAC_E_INVALID_ARGUMENT, "format");
+    CHECK(tone_open("sine", PAC_FORMAT_S16LE, 48000, 33, 480, &s, NULL) == PAC_E_INVALID_ARGUMENT, "channels");
+    p = stream_params(PAC_TARGET_DEVICE, "", PAC_FORMAT_S16LE, 48000, 2, 480);
+    CHECK(pac_stream_open(tone_ctx, &p, &s, NULL) == PAC_E_INVALID_ARGUMENT, "empty device id");
+    p.buffer_ms = 0;
+    p.device_id = "sine";
+    CHECK(pac_stream_open(tone_ctx, &p, &s, NULL) == PAC_E_INVALID_ARGUMENT, "buffer_ms");
     pac_error e;
     memset(&e, 0x55, sizeof e);
-    int32_t rc = pac_tone_open(PAC_TONE_SINE, PAC_FORMAT_S16LE, 48000, 0, 480, 440000, 500000, 0, &s, &e);
+    int32_t rc = tone_open("sine", PAC_FORMAT_S16LE, 48000, 0, 480, &s, &e);
     CHECK(rc == PAC_E_INVALID_ARGUMENT && e.status == rc, "status in err: %d %d", rc, e.status);
     CHECK(e.detail_len > 0 && e.detail_len == (int32_t)strlen((char *)e.detail) &&
           strstr((char *)e.detail, "channels 0") != NULL, "detail '%s'", e.detail);
-    rc = pac_tone_open(PAC_TONE_SINE, PAC_FORMAT_S16LE, 48000, 2, 480, 440000, 500000, 0, &s, &e);
+    rc = tone_open("sine?frequency=440&amplitude=0.5&paced=false", PAC_FORMAT_S16LE, 48000, 2, 480, &s, &e);
     CHECK(rc == PAC_OK && e.status == PAC_OK && e.detail_len == 0 && e.detail[0] == 0, "success clears err");
     /* a failure without a pac_fail detail of its own never reports an earlier call's */
     uint8_t small[8];
@@ -73,6 +103,142 @@ static void test_invalid_arguments_are_rejected(void) {
           "pattern detail '%s'", e.detail);
     CHECK(pac_stream_stats_get(NULL, NULL, &e) == PAC_E_INVALID_ARGUMENT && e.detail_len > 0, "stats NULL");
     CHECK(strcmp(pac_strerror(PAC_E_DEVICE_LOST), "device lost") == 0, "strerror");
+    CHECK(strcmp(pac_strerror(PAC_E_DISCONNECTED), "backend disconnected") == 0, "strerror -5");
+}
+
+/* Tone device ids carry their parameters; anything else is DEVICE_NOT_FOUND naming it. */
+static void test_tone_device_ids_are_parsed_in_the_shim(void) {
+    static const struct { const char *id; int32_t rc; const char *detail; } cases[] = {
+        { "sine", PAC_OK, NULL },
+        { "pattern?paced=false", PAC_OK, NULL },
+        { "sine?frequency=1000&amplitude=0.25&paced=false", PAC_OK, NULL },
+        { "mic", PAC_E_DEVICE_NOT_FOUND, "no device 'mic'" },
+        { "sine?frequency=30000", PAC_E_DEVICE_NOT_FOUND, "frequency = '30000' is not allowed" },
+        { "sine?amplitude=2", PAC_E_DEVICE_NOT_FOUND, "amplitude: 0..1" },
+        { "sine?paced=yes", PAC_E_DEVICE_NOT_FOUND, "paced = 'yes'" },
+        { "sine?frequency=abc", PAC_E_DEVICE_NOT_FOUND, "frequency = 'abc'" },
+        { "pattern?frequency=5", PAC_E_DEVICE_NOT_FOUND, "no parameter 'frequency' (pattern takes paced)" },
+        { "sine?volume=1", PAC_E_DEVICE_NOT_FOUND, "no parameter 'volume'" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        pac_stream *s = NULL;
+        pac_error e;
+        int32_t rc = tone_open(cases[i].id, PAC_FORMAT_F32LE, 48000, 2, 480, &s, &e);
+        CHECK(rc == cases[i].rc, "%s: %d '%s'", cases[i].id, rc, e.detail);
+        if (cases[i].detail != NULL) CHECK(strstr((char *)e.detail, cases[i].detail) != NULL, "%s: '%s'", cases[i].id, e.detail);
+        if (rc == PAC_OK) pac_stream_close(s);
+    }
+    pac_stream_params p = stream_params(PAC_TARGET_DEFAULT_OUTPUT, NULL, PAC_FORMAT_F32LE, 48000, 2, 480);
+    pac_stream *s = NULL;
+    pac_error e;
+    CHECK(pac_stream_open(tone_ctx, &p, &s, &e) == PAC_E_DEVICE_NOT_FOUND && strstr((char *)e.detail, "no outputs"),
+          "default output: '%s'", e.detail);
+    p.target = PAC_TARGET_APPLICATION_NAME;
+    p.application = "firefox";
+    CHECK(pac_stream_open(tone_ctx, &p, &s, &e) == PAC_E_DEVICE_NOT_FOUND && strstr((char *)e.detail, "no applications"),
+          "application: '%s'", e.detail);
+    p = stream_params(PAC_TARGET_DEFAULT_INPUT, NULL, PAC_FORMAT_F32LE, 48000, 2, 480);
+    CHECK(pac_stream_open(tone_ctx, &p, &s, &e) == PAC_OK, "default input: '%s'", e.detail);
+    pac_stream_close(s);
+}
+
+struct context_interrupter { pac_context *c; };
+static void *interrupt_context_later(void *arg) {
+    struct context_interrupter *it = arg;
+    usleep(50000);
+    pac_context_interrupt(it->c, NULL);
+    return NULL;
+}
+
+/* A blocked next_event is woken by an interrupt from another thread at once. */
+static void test_next_event_interrupt_wakes_a_waiter(pac_context *c, const char *what) {
+    struct context_interrupter it = { c };
+    pthread_t th;
+    pthread_create(&th, NULL, interrupt_context_later, &it);
+    pac_event ev;
+    int64_t t0 = pac_now_ns();
+    int32_t rc = pac_context_next_event(c, &ev, 5000, NULL);
+    int64_t waited = pac_now_ns() - t0;
+    pthread_join(th, NULL);
+    CHECK(rc == PAC_E_CLOSED && waited < 500000000, "%s: next_event %d after %lld ms", what, rc,
+          (long long)(waited / 1000000));
+}
+
+/* Contexts: unknown backend / option, the device list and its buffer, no events. */
+static void test_contexts(void) {
+    pac_context *c = (pac_context *)1;
+    pac_error e;
+    CHECK(pac_context_open("nope", NULL, &c, &e) == PAC_E_INVALID_ARGUMENT && c == NULL &&
+          strstr((char *)e.detail, "no backend named 'nope'") && strstr((char *)e.detail, "pulse, tone"),
+          "unknown backend: '%s'", e.detail);
+    pac_context_params cp = { "shim_test", "server=x", 1000, 0 };
+    CHECK(pac_context_open("tone", &cp, &c, &e) == PAC_E_INVALID_ARGUMENT &&
+          strstr((char *)e.detail, "option 'server' is not one the tone backend takes; it takes none"),
+          "tone option: '%s'", e.detail);
+    cp.options = "colour=red";
+    CHECK(pac_context_open("pulse", &cp, &c, &e) == PAC_E_INVALID_ARGUMENT &&
+          strstr((char *)e.detail, "option 'colour' is not one the pulse backend takes; it takes server"),
+          "pulse option: '%s'", e.detail);
+    cp.options = "justtext";
+    CHECK(pac_context_open("tone", &cp, &c, &e) == PAC_E_INVALID_ARGUMENT && strstr((char *)e.detail, "key=value"),
+          "option syntax: '%s'", e.detail);
+    cp.options = NULL;
+    cp.timeout_ms = -1;
+    CHECK(pac_context_open("tone", &cp, &c, &e) == PAC_E_INVALID_ARGUMENT, "timeout");
+
+    CHECK(pac_context_open("tone", NULL, &c, &e) == PAC_OK, "open tone: '%s'", e.detail);
+    uint8_t buf[1024];
+    int64_t used = 0;
+    int32_t count = 0;
+    CHECK(pac_context_devices(c, buf, sizeof buf, &used, &count, &e) == PAC_OK && count == 2, "tone devices %d", count);
+    uint32_t direction, flags, id_len;
+    memcpy(&direction, buf, 4);
+    memcpy(&flags, buf + 4, 4);
+    memcpy(&id_len, buf + 20, 4);
+    CHECK(direction == PAC_DIRECTION_INPUT && flags == PAC_DEVICE_FLAG_DEFAULT && id_len == 4 &&
+          memcmp(buf + 24, "sine", 4) == 0, "first tone device");
+    int64_t needed = used;
+    CHECK(pac_context_devices(c, buf, 10, &used, &count, &e) == PAC_E_BUFFER_TOO_SMALL && used == needed,
+          "too small: used %lld, needed %lld", (long long)used, (long long)needed);
+    CHECK(pac_context_devices(c, NULL, 0, &used, &count, &e) == PAC_E_BUFFER_TOO_SMALL && used == needed, "size query");
+    CHECK(pac_context_applications(c, buf, sizeof buf, &used, &count, &e) == PAC_OK && count == 0 && used == 0, "apps");
+    pac_event ev;
+    int64_t t0 = pac_now_ns();
+    CHECK(pac_context_next_event(c, &ev, 50, &e) == PAC_E_TIMEOUT, "tone event timeout");
+    CHECK(pac_now_ns() - t0 >= 45000000, "waited the timeout");
+    CHECK(pac_context_interrupt(c, &e) == PAC_OK && pac_context_interrupt(c, &e) == PAC_OK, "interrupt twice");
+    CHECK(pac_context_next_event(c, &ev, 5000, &e) == PAC_E_CLOSED, "closed after interrupt");
+    pac_context_close(c);
+    pac_context_close(NULL);
+    CHECK(pac_context_open("tone", NULL, &c, &e) == PAC_OK, "open tone again");
+    test_next_event_interrupt_wakes_a_waiter(c, "tone");
+    pac_context_close(c);
+}
+
+/* Pause: no packets while paused (reads time out), DISCONTINUITY on the first after. */
+static void test_tone_pause_resume(void) {
+    pac_stream *s = NULL;
+    CHECK(tone_open("sine", PAC_FORMAT_S16LE, 48000, 1, 480, &s, NULL) == PAC_OK, "open paced sine");
+    uint8_t buf[960];
+    pac_packet_info info;
+    CHECK(pac_stream_read(s, buf, sizeof buf, 1000, &info, NULL) == PAC_OK && info.flags == 0, "first");
+    CHECK(pac_stream_pause(s, 1, NULL) == PAC_OK && pac_stream_pause(s, 1, NULL) == PAC_OK, "pause twice");
+    CHECK(pac_stream_read(s, buf, sizeof buf, 100, &info, NULL) == PAC_E_TIMEOUT, "nothing while paused");
+    int64_t before = info.position;
+    CHECK(pac_stream_pause(s, 0, NULL) == PAC_OK, "resume");
+    CHECK(pac_stream_read(s, buf, sizeof buf, 1000, &info, NULL) == PAC_OK &&
+          (info.flags & PAC_FLAG_DISCONTINUITY) && info.position == before + 480, "after resume: flags %u",
+          info.flags);
+    CHECK(pac_stream_read(s, buf, sizeof buf, 1000, &info, NULL) == PAC_OK && info.flags == 0, "then plain");
+    pac_stream_close(s);
+    /* unpaced too */
+    CHECK(tone_open("pattern?paced=false", PAC_FORMAT_S16LE, 48000, 1, 480, &s, NULL) == PAC_OK, "open unpaced");
+    pac_stream_pause(s, 1, NULL);
+    CHECK(pac_stream_read(s, buf, sizeof buf, 20, &info, NULL) == PAC_E_TIMEOUT, "unpaced paused");
+    pac_stream_pause(s, 0, NULL);
+    CHECK(pac_stream_read(s, buf, sizeof buf, 20, &info, NULL) == PAC_OK && (info.flags & PAC_FLAG_DISCONTINUITY),
+          "unpaced resumed");
+    pac_stream_close(s);
 }
 
 struct interrupter { pac_stream *s; };
@@ -86,7 +252,7 @@ static void *interrupt_later(void *arg) {
 static void test_interrupt_wakes_a_blocked_paced_read(void) {
     pac_stream *s = NULL;
     /* 1 frame per second: a read would block ~1 s */
-    int32_t rc = pac_tone_open(PAC_TONE_SINE, PAC_FORMAT_F32LE, 1000, 1, 1000, 100000, 500000, 1, &s, NULL);
+    int32_t rc = tone_open("sine?frequency=100", PAC_FORMAT_F32LE, 1000, 1, 1000, &s, NULL);
     CHECK(rc == PAC_OK, "open paced");
     struct interrupter it = { s };
     pthread_t th;
@@ -105,7 +271,7 @@ static void test_interrupt_wakes_a_blocked_paced_read(void) {
 
 static void test_paced_read_times_out_without_consuming(void) {
     pac_stream *s = NULL;
-    pac_tone_open(PAC_TONE_PATTERN, PAC_FORMAT_S16LE, 1000, 1, 500, 0, 0, 1, &s, NULL); /* 0.5 s packets */
+    tone_open("pattern", PAC_FORMAT_S16LE, 1000, 1, 500, &s, NULL); /* 0.5 s packets */
     uint8_t buf[1000];
     pac_packet_info info;
     CHECK(pac_stream_read(s, buf, sizeof buf, 10, &info, NULL) == PAC_E_TIMEOUT, "timeout");
@@ -113,18 +279,34 @@ static void test_paced_read_times_out_without_consuming(void) {
     pac_stream_close(s);
 }
 
+static pac_context *pulse_ctx;
+
+/* Opens the pulse context on `server` (a fresh one: callers close it). */
+static int32_t pulse_context(const char *server, pac_context **c, pac_error *e) {
+    char options[600];
+    snprintf(options, sizeof options, "server=%s", server);
+    pac_context_params cp = { "shim_test", options, 5000, 0 };
+    return pac_context_open("pulse", &cp, c, e);
+}
+
+static int32_t pulse_open(int32_t target, const char *device, int32_t format, int32_t rate, int32_t channels,
+                          int32_t packet_frames, pac_stream **s, pac_error *e) {
+    pac_stream_params p = stream_params(target, device, format, rate, channels, packet_frames);
+    return pac_stream_open(pulse_ctx, &p, s, e);
+}
+
 static void test_pulse_capture(const char *server) {
+    PAC_UNUSED(server);
     uint8_t list[16384];
     int64_t used = 0;
     int32_t count = 0;
-    int32_t rc = pac_pulse_list_sources(server, list, sizeof list, &used, &count, 5000, NULL);
+    int32_t rc = pac_context_devices(pulse_ctx, list, sizeof list, &used, &count, NULL);
     CHECK(rc == PAC_OK && count >= 2, "list: %d count %d", rc, count);
-    rc = pac_pulse_list_sources(server, list, 8, &used, &count, 5000, NULL);
+    rc = pac_context_devices(pulse_ctx, list, 8, &used, &count, NULL);
     CHECK(rc == PAC_E_BUFFER_TOO_SMALL && used > 8, "list small: %d", rc);
 
     pac_stream *s = NULL;
-    rc = pac_pulse_open(server, PAC_DEVICE_BY_NAME, "pac_sine", PAC_FORMAT_S16LE, 48000, 2, 480, 2000,
-                        "shim_test", "capture", 5000, &s, NULL);
+    rc = pulse_open(PAC_TARGET_DEVICE, "pac_sine", PAC_FORMAT_S16LE, 48000, 2, 480, &s, NULL);
     CHECK(rc == PAC_OK, "open pac_sine: %d", rc);
     if (rc == PAC_OK) {
         uint8_t buf[1920];
@@ -146,17 +328,19 @@ static void test_pulse_capture(const char *server) {
         pac_stream_close(s);
     }
     pac_error e;
-    rc = pac_pulse_open(server, PAC_DEVICE_BY_NAME, "no_such_source", PAC_FORMAT_S16LE, 48000, 2, 480, 2000,
-                        "shim_test", "capture", 5000, &s, &e);
+    rc = pulse_open(PAC_TARGET_DEVICE, "no_such_source", PAC_FORMAT_S16LE, 48000, 2, 480, &s, &e);
     CHECK(rc == PAC_E_DEVICE_NOT_FOUND && e.status == rc && strstr((char *)e.detail, "'no_such_source'"),
           "missing source: %d '%s'", rc, e.detail);
-    rc = pac_pulse_open(server, PAC_DEVICE_DEFAULT_SINK_MONITOR, NULL, PAC_FORMAT_F32LE, 44100, 1, 441, 500,
-                        "shim_test", "monitor", 5000, &s, NULL);
+    rc = pulse_open(PAC_TARGET_DEFAULT_OUTPUT, NULL, PAC_FORMAT_F32LE, 44100, 1, 441, &s, NULL);
     CHECK(rc == PAC_OK, "default monitor: %d", rc);
     if (rc == PAC_OK) pac_stream_close(s);
-    rc = pac_pulse_probe("unix:/nonexistent/pulse/native", 2000, &e);
-    CHECK(rc == PAC_E_BACKEND_UNAVAILABLE && strstr((char *)e.detail, "/nonexistent/"), "probe of no server: %d '%s'",
-          rc, e.detail);
+    rc = pulse_open(PAC_TARGET_DEFAULT_INPUT, NULL, PAC_FORMAT_F32LE, 44100, 1, 441, &s, NULL);
+    CHECK(rc == PAC_OK, "default input: %d", rc);
+    if (rc == PAC_OK) pac_stream_close(s);
+    pac_context *none = (pac_context *)1;
+    rc = pulse_context("unix:/nonexistent/pulse/native", &none, &e);
+    CHECK(rc == PAC_E_BACKEND_UNAVAILABLE && none == NULL && strstr((char *)e.detail, "/nonexistent/"),
+          "context of no server: %d '%s'", rc, e.detail);
 }
 
 /* ---- pulse: races, loops, device loss ------------------------------------ */
@@ -173,8 +357,8 @@ static int count_dir_entries(const char *path) {
 }
 
 static int32_t open_sine(const char *server, int32_t packet_frames, pac_stream **s) {
-    return pac_pulse_open(server, PAC_DEVICE_BY_NAME, "pac_sine", PAC_FORMAT_S16LE, 48000, 2, packet_frames,
-                          2000, "shim_test", "race", 5000, s, NULL);
+    PAC_UNUSED(server);
+    return pulse_open(PAC_TARGET_DEVICE, "pac_sine", PAC_FORMAT_S16LE, 48000, 2, packet_frames, s, NULL);
 }
 
 struct blocked_reader {
@@ -276,16 +460,17 @@ static void test_pulse_open_close_loop_leaks_nothing(const char *server) {
         }
         if (i % 3 == 0) pac_stream_interrupt(s, NULL);
         pac_stream_close(s);
-        rc = pac_pulse_open(server, PAC_DEVICE_BY_NAME, "missing_sink.monitor", PAC_FORMAT_S16LE, 48000, 2, 480,
-                            2000, "shim_test", "loop", 5000, &s, NULL);
+        rc = pulse_open(PAC_TARGET_DEVICE, "missing_sink.monitor", PAC_FORMAT_S16LE, 48000, 2, 480, &s, NULL);
         CHECK(rc == PAC_E_DEVICE_NOT_FOUND && s == NULL, "loop missing device %d: %d", i, rc);
         if (i % 8 == 0) {
             uint8_t list[16384];
             int64_t used = 0;
             int32_t count = 0;
-            rc = pac_pulse_list_sources(server, list, sizeof list, &used, &count, 5000, NULL);
+            rc = pac_context_devices(pulse_ctx, list, sizeof list, &used, &count, NULL);
             CHECK(rc == PAC_OK, "loop list %d: %d", i, rc);
-            CHECK(pac_pulse_probe(server, 5000, NULL) == PAC_OK, "loop probe %d", i);
+            pac_context *c = NULL;
+            CHECK(pulse_context(server, &c, NULL) == PAC_OK, "loop context %d", i);
+            pac_context_close(c);
         }
     }
     CHECK(count_dir_entries("/proc/self/fd") == fds, "file descriptors: %d before, %d after", fds,
@@ -367,8 +552,7 @@ static void test_pulse_device_loss_is_reported(const char *server) {
     snprintf(module, sizeof module, "%d", atoi(out));
 
     pac_stream *s = NULL;
-    int32_t rc = pac_pulse_open(server, PAC_DEVICE_BY_NAME, monitor, PAC_FORMAT_F32LE, 48000, 2, 480, 2000,
-                                "shim_test", "loss", 5000, &s, NULL);
+    int32_t rc = pulse_open(PAC_TARGET_DEVICE, monitor, PAC_FORMAT_F32LE, 48000, 2, 480, &s, NULL);
     CHECK(rc == PAC_OK, "open %s: %d", monitor, rc);
     uint8_t buf[480 * 8];
     pac_packet_info info;
@@ -390,28 +574,146 @@ static void test_pulse_device_loss_is_reported(const char *server) {
     CHECK(pac_stream_stats_get(s, &st, NULL) == PAC_OK, "stats after the loss");
     pac_stream_interrupt(s, NULL);
     pac_stream_close(s);
-    rc = pac_pulse_open(server, PAC_DEVICE_BY_NAME, monitor, PAC_FORMAT_F32LE, 48000, 2, 480, 2000,
-                        "shim_test", "loss", 5000, &s, NULL);
+    rc = pulse_open(PAC_TARGET_DEVICE, monitor, PAC_FORMAT_F32LE, 48000, 2, 480, &s, NULL);
     CHECK(rc == PAC_E_DEVICE_NOT_FOUND, "reopen of the lost device: %d", rc);
+}
+
+/* Loads a null sink named `name`; returns its module index, or -1. */
+static int load_null_sink(const char *server, const char *name) {
+    char arg[128], out[256];
+    snprintf(arg, sizeof arg, "sink_name=%s", name);
+    const char *load[] = { "load-module", "module-null-sink", arg, "rate=48000", "channels=2", NULL };
+    return run_pactl(server, load, out, sizeof out) == 0 ? atoi(out) : -1;
+}
+
+static int pactl2(const char *server, const char *a, const char *b) {
+    char out[256];
+    const char *args[] = { a, b, NULL };
+    return run_pactl(server, args, out, sizeof out);
+}
+
+/* Waits for the next event of `type` (others are skipped); its latency in ms, or -1. */
+static int64_t await_event(pac_context *c, int32_t type, int32_t direction, const char *id, int64_t since_ns) {
+    pac_event ev;
+    int64_t deadline = pac_now_ns() + 3000000000LL;
+    while (pac_now_ns() < deadline) {
+        int32_t rc = pac_context_next_event(c, &ev, 200, NULL);
+        if (rc == PAC_E_TIMEOUT) continue;
+        if (rc != PAC_OK) return -1;
+        if (ev.type == type && ev.direction == direction && strcmp((char *)ev.id, id) == 0)
+            return (pac_now_ns() - since_ns) / 1000000;
+    }
+    return -1;
+}
+
+/* Device added, default changed, removed: each arrives within 500 ms of pactl's return. */
+static void test_pulse_events(const char *server) {
+    pac_context *c = NULL;
+    CHECK(pulse_context(server, &c, NULL) == PAC_OK, "events context");
+    if (c == NULL) return;
+    char sink[64];
+    snprintf(sink, sizeof sink, "pac_evt_%d", (int)getpid());
+    int module = load_null_sink(server, sink);
+    int64_t t0 = pac_now_ns();
+    CHECK(module >= 0, "load %s", sink);
+    int64_t added = await_event(c, PAC_EVENT_DEVICE_ADDED, PAC_DIRECTION_OUTPUT, sink, t0);
+    CHECK(added >= 0 && added < 500, "DEVICE_ADDED after %lld ms", (long long)added);
+    CHECK(pactl2(server, "set-default-sink", sink) == 0, "set-default-sink");
+    t0 = pac_now_ns();
+    int64_t changed = await_event(c, PAC_EVENT_DEFAULT_CHANGED, PAC_DIRECTION_OUTPUT, sink, t0);
+    CHECK(changed >= 0 && changed < 500, "DEFAULT_CHANGED after %lld ms", (long long)changed);
+    char mod[32];
+    snprintf(mod, sizeof mod, "%d", module);
+    CHECK(pactl2(server, "unload-module", mod) == 0, "unload");
+    t0 = pac_now_ns();
+    int64_t removed = await_event(c, PAC_EVENT_DEVICE_REMOVED, PAC_DIRECTION_OUTPUT, sink, t0);
+    CHECK(removed >= 0 && removed < 500, "DEVICE_REMOVED after %lld ms", (long long)removed);
+    CHECK(pactl2(server, "set-default-sink", "pac_sink") == 0, "restore default sink");
+    fprintf(stderr, "events: added %lld ms, default changed %lld ms, removed %lld ms\n", (long long)added,
+            (long long)changed, (long long)removed);
+    pac_event ev;
+    while (pac_context_next_event(c, &ev, 300, NULL) == PAC_OK) { } /* the rest of what the server said */
+    test_next_event_interrupt_wakes_a_waiter(c, "pulse");
+    pac_context_close(c);
+}
+
+/* DEFAULT_OUTPUT follows the default sink: a new default gives a ROUTE_CHANGED
+ * packet; unloading it goes back (never to the sine source); pause gives nothing. */
+static void test_pulse_follow_default_and_pause(const char *server) {
+    pac_stream *s = NULL;
+    int32_t rc = pulse_open(PAC_TARGET_DEFAULT_OUTPUT, NULL, PAC_FORMAT_S16LE, 48000, 2, 480, &s, NULL);
+    CHECK(rc == PAC_OK, "open default output: %d", rc);
+    if (rc != PAC_OK) return;
+    uint8_t buf[1920];
+    pac_packet_info info;
+    CHECK(pac_stream_read(s, buf, sizeof buf, 5000, &info, NULL) == PAC_OK, "first packet");
+    char sink[64];
+    snprintf(sink, sizeof sink, "pac_follow_%d", (int)getpid());
+    int module = load_null_sink(server, sink);
+    CHECK(module >= 0 && pactl2(server, "set-default-sink", sink) == 0, "new default sink");
+    int64_t t0 = pac_now_ns();
+    int routed = 0;
+    while (!routed && pac_now_ns() - t0 < 3000000000LL) {
+        rc = pac_stream_read(s, buf, sizeof buf, 1000, &info, NULL);
+        if (rc == PAC_OK && (info.flags & PAC_FLAG_ROUTE_CHANGED)) routed = 1;
+        else if (rc != PAC_OK && rc != PAC_E_TIMEOUT) break;
+    }
+    int64_t route_ms = (pac_now_ns() - t0) / 1000000;
+    /* re-attached at once; the first packet of an idle null sink's monitor may take
+     * one of its blocks (up to 2 s): the Java tests, with a player, check 500 ms */
+    CHECK(routed && (info.flags & PAC_FLAG_DISCONTINUITY), "ROUTE_CHANGED after %lld ms (rc %d)", (long long)route_ms, rc);
+    char mod[32];
+    snprintf(mod, sizeof mod, "%d", module);
+    CHECK(pactl2(server, "unload-module", mod) == 0, "unload the new default");
+    t0 = pac_now_ns();
+    routed = 0;
+    while (!routed && pac_now_ns() - t0 < 3000000000LL) {
+        rc = pac_stream_read(s, buf, sizeof buf, 1000, &info, NULL);
+        if (rc == PAC_OK && (info.flags & PAC_FLAG_ROUTE_CHANGED)) routed = 1;
+        else if (rc != PAC_OK && rc != PAC_E_TIMEOUT) break;
+    }
+    CHECK(routed, "back to the remaining sink: rc %d", rc);
+    pactl2(server, "set-default-sink", "pac_sink");
+    /* pause: nothing; resume: a discontinuity */
+    CHECK(pac_stream_pause(s, 1, NULL) == PAC_OK, "pause");
+    int64_t p0 = pac_now_ns();
+    int during = 0;
+    while (pac_now_ns() - p0 < 600000000LL)
+        if (pac_stream_read(s, buf, sizeof buf, 100, &info, NULL) == PAC_OK) during++;
+    CHECK(during == 0, "%d packets while paused", during);
+    CHECK(pac_stream_pause(s, 0, NULL) == PAC_OK, "resume");
+    rc = pac_stream_read(s, buf, sizeof buf, 5000, &info, NULL);
+    CHECK(rc == PAC_OK && (info.flags & PAC_FLAG_DISCONTINUITY), "after resume: %d flags %u", rc, info.flags);
+    fprintf(stderr, "follow: ROUTE_CHANGED %lld ms after set-default-sink\n", (long long)route_ms);
+    pac_stream_close(s);
 }
 
 int main(void) {
     CHECK(pac_abi_version() == PAC_ABI_VERSION, "abi");
+    CHECK(pac_context_open("tone", NULL, &tone_ctx, NULL) == PAC_OK, "tone context");
+    test_contexts();
+    test_tone_device_ids_are_parsed_in_the_shim();
+    test_tone_pause_resume();
     test_pattern_bytes_follow_stream_offset();
     test_pattern_fill_handles_large_buffers();
     test_invalid_arguments_are_rejected();
     test_interrupt_wakes_a_blocked_paced_read();
     test_paced_read_times_out_without_consuming();
+    pac_context_close(tone_ctx);
     const char *server = getenv("PAC_TEST_PULSE_SERVER");
-    int tests = 6;
+    int tests = 9;
     if (server != NULL && *server) {
+        CHECK(pulse_context(server, &pulse_ctx, NULL) == PAC_OK, "pulse context");
         test_pulse_capture(server);
         test_pulse_interrupt_races_a_blocked_read(server);
         test_pulse_open_close_loop_leaks_nothing(server);
         test_pulse_timeouts_consume_nothing(server);
         test_pulse_device_loss_is_reported(server);
         test_pulse_stats_and_interrupt_do_not_wait_for_a_blocked_reader(server);
-        tests += 6;
+        test_pulse_events(server);
+        test_pulse_follow_default_and_pause(server);
+        pac_context_close(pulse_ctx);
+        tests += 8;
     }
     else fprintf(stderr, "shim_test: PAC_TEST_PULSE_SERVER unset, pulse part not run\n");
     printf("%d passed, %d failed\n", failures == 0 ? tests : 0, failures);

@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.panamaaudio.internal.Native;
 import io.github.panamaaudio.internal.ffi.PacShim;
+import io.github.panamaaudio.internal.ffi.pac_context_params;
 import io.github.panamaaudio.internal.ffi.pac_error;
+import io.github.panamaaudio.internal.ffi.pac_stream_params;
 import io.github.panamaaudio.internal.loader.ShimLoader;
 import io.github.panamaaudio.testing.PulseServer;
 import io.github.panamaaudio.testing.PulseServerExtension;
@@ -49,9 +51,25 @@ class FailureDetailTest {
      * (so that they resume on any carrier, after other threads' failures ran there),
      * and only then turn the error into an exception: each names its own device.
      */
+    /** A pulse context through the bindings alone; close it with pac_context_close. */
+    private MemorySegment openContext(Arena arena) throws AudioException {
+        MemorySegment params = pac_context_params.allocate(arena);
+        pac_context_params.app_name(params, arena.allocateFrom("FailureDetailTest"));
+        pac_context_params.options(params, arena.allocateFrom("server=" + server.address()));
+        pac_context_params.timeout_ms(params, 5_000);
+        MemorySegment out = arena.allocate(ValueLayout.ADDRESS);
+        MemorySegment error = Native.allocateError(arena);
+        if (PacShim.pac_context_open(arena.allocateFrom("pulse"), params, out, error) != PacShim.PAC_OK()) {
+            throw Native.failure("pulse", error);
+        }
+        return out.get(ValueLayout.ADDRESS, 0);
+    }
+
     @Test
     void theDetailOfAFailedCallStaysWithItsCallerAcrossParks() throws Exception {
         ShimLoader.ensureLoaded();
+        Arena shared = Arena.ofShared();
+        MemorySegment context = openContext(shared);
         Queue<String> wrong = new ConcurrentLinkedQueue<>();
         Queue<Throwable> errors = new ConcurrentLinkedQueue<>();
         List<Thread> threads = new ArrayList<>();
@@ -63,10 +81,16 @@ class FailureDetailTest {
                         String device = "missing_device_" + id + "_" + round;
                         MemorySegment error = Native.allocateError(arena);
                         MemorySegment out = arena.allocate(ValueLayout.ADDRESS);
-                        int rc = PacShim.pac_pulse_open(arena.allocateFrom(server.address()),
-                                PacShim.PAC_DEVICE_BY_NAME(), arena.allocateFrom(device), PacShim.PAC_FORMAT_S16LE(),
-                                48_000, 2, 480, 500, arena.allocateFrom("FailureDetailTest"),
-                                arena.allocateFrom("missing"), 5_000, out, error);
+                        MemorySegment params = pac_stream_params.allocate(arena);
+                        pac_stream_params.target(params, PacShim.PAC_TARGET_DEVICE());
+                        pac_stream_params.device_id(params, arena.allocateFrom(device));
+                        pac_stream_params.format(params, PacShim.PAC_FORMAT_S16LE());
+                        pac_stream_params.rate(params, 48_000);
+                        pac_stream_params.channels(params, 2);
+                        pac_stream_params.packet_frames(params, 480);
+                        pac_stream_params.buffer_ms(params, 500);
+                        pac_stream_params.stream_name(params, arena.allocateFrom("missing"));
+                        int rc = PacShim.pac_stream_open(context, params, out, error);
                         Thread.sleep(ThreadLocalRandom.current().nextInt(1, 6)); // park: may move carriers
                         AudioException e = Native.failure("opening", error);
                         if (rc != PacShim.PAC_E_DEVICE_NOT_FOUND() || pac_error.status(error) != rc
@@ -83,6 +107,8 @@ class FailureDetailTest {
         for (Thread t : threads) {
             t.join();
         }
+        PacShim.pac_context_close(context);
+        shared.close();
         assertTrue(errors.isEmpty(), "threads failed: " + errors);
         assertTrue(wrong.isEmpty(), wrong.size() + " failures carried another call's detail, e.g. " + wrong.peek());
     }
@@ -105,7 +131,7 @@ class FailureDetailTest {
                         } catch (AudioException e) {
                             // the shim's own words, in parentheses, name the device it looked for
                             if (e.kind() != AudioException.Kind.DEVICE_NOT_FOUND
-                                    || !e.getMessage().contains("(no capture source named '" + device + "')")) {
+                                    || !e.getMessage().contains("(no device named '" + device + "' (neither an output nor an input))")) {
                                 wrong.add(device + ": " + e.getMessage());
                             }
                         } catch (Throwable e) {
@@ -129,9 +155,11 @@ class FailureDetailTest {
             MemorySegment error = Native.allocateError(arena);
             pac_error.status(error, -99);
             pac_error.detail_len(error, 5);
-            assertEquals(PacShim.PAC_OK(), PacShim.pac_pulse_probe(arena.allocateFrom(server.address()), 5_000, error));
+            MemorySegment context = openContext(arena);
+            assertEquals(PacShim.PAC_OK(), PacShim.pac_context_interrupt(context, error));
             assertEquals(PacShim.PAC_OK(), pac_error.status(error));
             assertEquals("", Native.detail(error));
+            PacShim.pac_context_close(context);
         }
     }
 }

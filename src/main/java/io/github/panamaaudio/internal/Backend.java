@@ -1,25 +1,21 @@
 package io.github.panamaaudio.internal;
 
-import io.github.panamaaudio.AudioDevice;
-import io.github.panamaaudio.AudioException;
-import io.github.panamaaudio.StreamConfig;
-
 import java.util.List;
 
 /**
- * The seam every backend implements (one package per backend under
- * {@code internal.backend}); {@link Backends} is the one place that picks one.
+ * The Java side of one backend of the C shim (one package per backend under
+ * {@code internal.backend}): its name in the shim's backend table and the options it
+ * takes. Everything else — devices, applications, events, streams — goes through
+ * the shim's generic context API ({@link NativeContext}), so a backend's Java
+ * package stays this small; {@link Backends} is the one place that picks one.
  *
  * <p>Thread-safety: implementations are immutable and thread-safe.
  */
 public interface Backend {
 
-    /** The backend's short name: "pulse", "tone". */
+    /** {@return the backend's row name in the shim: "pulse", "tone"} */
     String name();
 
-    /** The devices this backend offers now. */
-    List<AudioDevice> devices() throws AudioException;
-
-    /** Opens a shim stream for a validated config. */
-    NativeStream open(StreamConfig config) throws AudioException;
+    /** {@return the option keys the backend takes (the shim checks them too)} */
+    List<String> options();
 }

@@ -7,32 +7,53 @@ import io.github.panamaaudio.internal.loader.ShimLoader;
 
 import java.lang.System.Logger.Level;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
 /**
  * The one place that picks a backend: by name, or for "auto" by priority and
- * availability (PulseAudio — which PipeWire also serves — first). A backend that
- * cannot load is a normal outcome, logged at INFO. The synthetic "tone" backend
- * is only used when asked for by name.
+ * availability (PulseAudio — which PipeWire also serves — first; later WASAPI on
+ * Windows). A backend that cannot load is a normal outcome, logged at INFO. The
+ * synthetic "tone" backend is only used when asked for by name.
+ *
+ * <p>Adding a backend: its C row in the shim's {@code backends.c}, one package
+ * {@code internal.backend.<name>} with a {@link Backend}, and one entry in
+ * {@link #BACKENDS} (and in {@link #AUTO} if "auto" may pick it).
  *
  * <p>Thread-safety: stateless.
  */
 public final class Backends {
 
-    /** Names accepted by {@link #select}. */
-    public static final List<String> NAMES = List.of("auto", "pulse", "tone");
+    /** Every backend, by name. */
+    private static final Map<String, Backend> BACKENDS = byName(new PulseBackend(), new ToneBackend());
 
-    /** The options each backend takes ("auto" takes those of every backend it may pick). */
-    private static final Map<String, List<String>> OPTIONS = Map.of(
-            "auto", List.of("server"),
-            "pulse", List.of("server"),
-            "tone", List.of());
+    /** What "auto" tries, in priority order. */
+    private static final List<String> AUTO = List.of("pulse");
+
+    /** Names accepted by {@link #select}. */
+    public static final List<String> NAMES;
+
+    static {
+        List<String> names = new ArrayList<>();
+        names.add("auto");
+        names.addAll(BACKENDS.keySet());
+        NAMES = List.copyOf(names);
+    }
 
     private static final System.Logger LOG = System.getLogger("io.github.panamaaudio");
 
     private Backends() {
+    }
+
+    private static Map<String, Backend> byName(Backend... backends) {
+        Map<String, Backend> m = new LinkedHashMap<>();
+        for (Backend b : backends) {
+            m.put(b.name(), b);
+        }
+        return m;
     }
 
     /** Validates a backend name; returns it in lower case. */
@@ -44,13 +65,29 @@ public final class Backends {
         return n;
     }
 
+    /** The options a backend takes ("auto": those of every backend it may pick). */
+    private static List<String> options(String name) {
+        if (!name.equals("auto")) {
+            return BACKENDS.get(name).options();
+        }
+        List<String> all = new ArrayList<>();
+        for (String n : AUTO) {
+            for (String o : BACKENDS.get(n).options()) {
+                if (!all.contains(o)) {
+                    all.add(o);
+                }
+            }
+        }
+        return all;
+    }
+
     /**
      * Validates backend options against what the backend takes.
      *
      * @throws IllegalArgumentException naming the option, the backend and the options it takes
      */
     public static void checkOptions(String backend, Map<String, String> options) {
-        List<String> known = OPTIONS.get(checkName(backend));
+        List<String> known = options(checkName(backend));
         for (Map.Entry<String, String> e : options.entrySet()) {
             if (!known.contains(e.getKey())) {
                 throw new IllegalArgumentException("option \"" + e.getKey() + "\" is not one the " + backend
@@ -65,7 +102,7 @@ public final class Backends {
     }
 
     /**
-     * Opens the context of a backend.
+     * Opens the context of a backend (the shim's {@code pac_context_open}).
      *
      * @param name      "auto", "pulse" or "tone" (case-insensitive)
      * @param appName   the client name the server shows
@@ -77,25 +114,32 @@ public final class Backends {
         String n = checkName(name);
         checkOptions(n, options);
         ShimLoader.ensureLoaded();
-        int timeoutMillis = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
-        String server = options.get("server");
-        switch (n) {
-            case "tone":
-                return new NativeContext(new ToneBackend());
-            case "pulse":
-                return new NativeContext(PulseBackend.connect(server, appName, timeoutMillis));
-            default:
-                try {
-                    return new NativeContext(PulseBackend.connect(server, appName, timeoutMillis));
-                } catch (AudioException e) {
-                    if (e.kind() != AudioException.Kind.BACKEND_UNAVAILABLE) {
-                        throw e;
-                    }
-                    LOG.log(Level.INFO, "pulse backend unavailable: {0}", e.getMessage());
-                    throw new AudioException(AudioException.Kind.BACKEND_UNAVAILABLE,
-                            "no capture backend is available here (pulse: " + e.getMessage()
-                                    + "); the synthetic \"tone\" backend needs nothing", e);
-                }
+        int timeoutMillis = (int) Math.clamp(timeout.toMillis(), 1, 300_000);
+        if (!n.equals("auto")) {
+            return NativeContext.open(n, appName, options, timeoutMillis);
         }
+        List<String> unavailable = new ArrayList<>();
+        AudioException last = null;
+        for (String candidate : AUTO) {
+            Map<String, String> own = new LinkedHashMap<>();
+            for (String key : BACKENDS.get(candidate).options()) {
+                if (options.containsKey(key)) {
+                    own.put(key, options.get(key));
+                }
+            }
+            try {
+                return NativeContext.open(candidate, appName, own, timeoutMillis);
+            } catch (AudioException e) {
+                if (e.kind() != AudioException.Kind.BACKEND_UNAVAILABLE) {
+                    throw e;
+                }
+                LOG.log(Level.INFO, "{0} backend unavailable: {1}", candidate, e.getMessage());
+                unavailable.add(e.getMessage());
+                last = e;
+            }
+        }
+        throw new AudioException(AudioException.Kind.BACKEND_UNAVAILABLE,
+                "no capture backend is available here (" + String.join("; ", unavailable)
+                        + "); the synthetic \"tone\" backend needs nothing", last);
     }
 }

@@ -16,7 +16,7 @@ import java.lang.foreign.MemorySegment;
  * the one that read returned, whichever OS thread the reader resumes on).
  *
  * <p>Thread-safety: {@link #read}, {@link #info()} and {@link #failure} by one
- * thread at a time (the reader); {@link #interrupt} and {@link #latencyNanos} from
+ * thread at a time (the reader); {@link #interrupt}, {@link #pause} and {@link #latencyNanos} from
  * any thread until {@link #free}; {@link #free} exactly once, after every reader
  * has left {@link #read} (the owning stream guarantees it). This class does not
  * check: it is the raw seam.
@@ -101,7 +101,12 @@ public final class NativeStream {
      * @throws AudioException if the backend refused
      */
     public void pause(boolean paused) throws AudioException {
-        throw new AudioException(AudioException.Kind.INTERNAL, "pause needs the shim's context API");
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment callError = Native.allocateError(a); // this call's own, never the reader's
+            if (PacShim.pac_stream_pause(handle, paused ? 1 : 0, callError) != PacShim.PAC_OK()) {
+                throw Native.failure(paused ? "pausing" : "resuming", callError);
+            }
+        }
     }
 
     /** Frees the shim stream and the off-heap memory of this object. Exactly once. */

@@ -104,50 +104,122 @@ public class PacShim {
     public static int PAC_FORMAT_F32LE() {
         return PAC_FORMAT_F32LE;
     }
-    private static final int PAC_DEVICE_DEFAULT_SOURCE = (int)0L;
+    private static final int PAC_DIRECTION_INPUT = (int)1L;
     /**
      * {@snippet lang=c :
-     * #define PAC_DEVICE_DEFAULT_SOURCE 0
+     * #define PAC_DIRECTION_INPUT 1
      * }
      */
-    public static int PAC_DEVICE_DEFAULT_SOURCE() {
-        return PAC_DEVICE_DEFAULT_SOURCE;
+    public static int PAC_DIRECTION_INPUT() {
+        return PAC_DIRECTION_INPUT;
     }
-    private static final int PAC_DEVICE_DEFAULT_SINK_MONITOR = (int)1L;
+    private static final int PAC_DIRECTION_OUTPUT = (int)2L;
     /**
      * {@snippet lang=c :
-     * #define PAC_DEVICE_DEFAULT_SINK_MONITOR 1
+     * #define PAC_DIRECTION_OUTPUT 2
      * }
      */
-    public static int PAC_DEVICE_DEFAULT_SINK_MONITOR() {
-        return PAC_DEVICE_DEFAULT_SINK_MONITOR;
+    public static int PAC_DIRECTION_OUTPUT() {
+        return PAC_DIRECTION_OUTPUT;
     }
-    private static final int PAC_DEVICE_BY_NAME = (int)2L;
+    private static final int PAC_TARGET_DEFAULT_INPUT = (int)1L;
     /**
      * {@snippet lang=c :
-     * #define PAC_DEVICE_BY_NAME 2
+     * #define PAC_TARGET_DEFAULT_INPUT 1
      * }
      */
-    public static int PAC_DEVICE_BY_NAME() {
-        return PAC_DEVICE_BY_NAME;
+    public static int PAC_TARGET_DEFAULT_INPUT() {
+        return PAC_TARGET_DEFAULT_INPUT;
     }
-    private static final int PAC_TONE_SINE = (int)1L;
+    private static final int PAC_TARGET_DEFAULT_OUTPUT = (int)2L;
     /**
      * {@snippet lang=c :
-     * #define PAC_TONE_SINE 1
+     * #define PAC_TARGET_DEFAULT_OUTPUT 2
      * }
      */
-    public static int PAC_TONE_SINE() {
-        return PAC_TONE_SINE;
+    public static int PAC_TARGET_DEFAULT_OUTPUT() {
+        return PAC_TARGET_DEFAULT_OUTPUT;
     }
-    private static final int PAC_TONE_PATTERN = (int)2L;
+    private static final int PAC_TARGET_DEVICE = (int)3L;
     /**
      * {@snippet lang=c :
-     * #define PAC_TONE_PATTERN 2
+     * #define PAC_TARGET_DEVICE 3
      * }
      */
-    public static int PAC_TONE_PATTERN() {
-        return PAC_TONE_PATTERN;
+    public static int PAC_TARGET_DEVICE() {
+        return PAC_TARGET_DEVICE;
+    }
+    private static final int PAC_TARGET_APPLICATION_PID = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * #define PAC_TARGET_APPLICATION_PID 4
+     * }
+     */
+    public static int PAC_TARGET_APPLICATION_PID() {
+        return PAC_TARGET_APPLICATION_PID;
+    }
+    private static final int PAC_TARGET_APPLICATION_NAME = (int)5L;
+    /**
+     * {@snippet lang=c :
+     * #define PAC_TARGET_APPLICATION_NAME 5
+     * }
+     */
+    public static int PAC_TARGET_APPLICATION_NAME() {
+        return PAC_TARGET_APPLICATION_NAME;
+    }
+    private static final int PAC_EVENT_DEVICE_ADDED = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define PAC_EVENT_DEVICE_ADDED 1
+     * }
+     */
+    public static int PAC_EVENT_DEVICE_ADDED() {
+        return PAC_EVENT_DEVICE_ADDED;
+    }
+    private static final int PAC_EVENT_DEVICE_REMOVED = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define PAC_EVENT_DEVICE_REMOVED 2
+     * }
+     */
+    public static int PAC_EVENT_DEVICE_REMOVED() {
+        return PAC_EVENT_DEVICE_REMOVED;
+    }
+    private static final int PAC_EVENT_DEFAULT_CHANGED = (int)3L;
+    /**
+     * {@snippet lang=c :
+     * #define PAC_EVENT_DEFAULT_CHANGED 3
+     * }
+     */
+    public static int PAC_EVENT_DEFAULT_CHANGED() {
+        return PAC_EVENT_DEFAULT_CHANGED;
+    }
+    private static final int PAC_EVENT_APPLICATION_STARTED = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * #define PAC_EVENT_APPLICATION_STARTED 4
+     * }
+     */
+    public static int PAC_EVENT_APPLICATION_STARTED() {
+        return PAC_EVENT_APPLICATION_STARTED;
+    }
+    private static final int PAC_EVENT_APPLICATION_ENDED = (int)5L;
+    /**
+     * {@snippet lang=c :
+     * #define PAC_EVENT_APPLICATION_ENDED 5
+     * }
+     */
+    public static int PAC_EVENT_APPLICATION_ENDED() {
+        return PAC_EVENT_APPLICATION_ENDED;
+    }
+    private static final int PAC_EVENT_ID_CAPACITY = (int)512L;
+    /**
+     * {@snippet lang=c :
+     * #define PAC_EVENT_ID_CAPACITY 512
+     * }
+     */
+    public static int PAC_EVENT_ID_CAPACITY() {
+        return PAC_EVENT_ID_CAPACITY;
     }
     private static final int PAC_ERROR_DETAIL_CAPACITY = (int)504L;
     /**
@@ -158,10 +230,10 @@ public class PacShim {
     public static int PAC_ERROR_DETAIL_CAPACITY() {
         return PAC_ERROR_DETAIL_CAPACITY;
     }
-    private static final int PAC_ABI_VERSION = (int)2L;
+    private static final int PAC_ABI_VERSION = (int)3L;
     /**
      * {@snippet lang=c :
-     * #define PAC_ABI_VERSION 2
+     * #define PAC_ABI_VERSION 3
      * }
      */
     public static int PAC_ABI_VERSION() {
@@ -282,15 +354,16 @@ public class PacShim {
         }
     }
 
-    private static class pac_pulse_probe {
+    private static class pac_context_open {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             PacShim.C_INT,
             PacShim.C_POINTER,
-            PacShim.C_INT,
+            PacShim.C_POINTER,
+            PacShim.C_POINTER,
             PacShim.C_POINTER
         );
 
-        public static final MemorySegment ADDR = PacShim.findOrThrow("pac_pulse_probe");
+        public static final MemorySegment ADDR = PacShim.findOrThrow("pac_context_open");
 
         public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
@@ -298,51 +371,51 @@ public class PacShim {
     /**
      * Function descriptor for:
      * {@snippet lang=c :
-     * int32_t pac_pulse_probe(const char *server, int32_t timeout_ms, pac_error *err)
+     * int32_t pac_context_open(const char *backend, const pac_context_params *params, pac_context **out, pac_error *err)
      * }
      */
-    public static FunctionDescriptor pac_pulse_probe$descriptor() {
-        return pac_pulse_probe.DESC;
+    public static FunctionDescriptor pac_context_open$descriptor() {
+        return pac_context_open.DESC;
     }
 
     /**
      * Downcall method handle for:
      * {@snippet lang=c :
-     * int32_t pac_pulse_probe(const char *server, int32_t timeout_ms, pac_error *err)
+     * int32_t pac_context_open(const char *backend, const pac_context_params *params, pac_context **out, pac_error *err)
      * }
      */
-    public static MethodHandle pac_pulse_probe$handle() {
-        return pac_pulse_probe.HANDLE;
+    public static MethodHandle pac_context_open$handle() {
+        return pac_context_open.HANDLE;
     }
 
     /**
      * Address for:
      * {@snippet lang=c :
-     * int32_t pac_pulse_probe(const char *server, int32_t timeout_ms, pac_error *err)
+     * int32_t pac_context_open(const char *backend, const pac_context_params *params, pac_context **out, pac_error *err)
      * }
      */
-    public static MemorySegment pac_pulse_probe$address() {
-        return pac_pulse_probe.ADDR;
+    public static MemorySegment pac_context_open$address() {
+        return pac_context_open.ADDR;
     }
 
     /**
      * {@snippet lang=c :
-     * int32_t pac_pulse_probe(const char *server, int32_t timeout_ms, pac_error *err)
+     * int32_t pac_context_open(const char *backend, const pac_context_params *params, pac_context **out, pac_error *err)
      * }
      */
-    public static int pac_pulse_probe(MemorySegment server, int timeout_ms, MemorySegment err) {
-        var mh$ = pac_pulse_probe.HANDLE;
+    public static int pac_context_open(MemorySegment backend, MemorySegment params, MemorySegment out, MemorySegment err) {
+        var mh$ = pac_context_open.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
-                traceDowncall("pac_pulse_probe", server, timeout_ms, err);
+                traceDowncall("pac_context_open", backend, params, out, err);
             }
-            return (int)mh$.invokeExact(server, timeout_ms, err);
+            return (int)mh$.invokeExact(backend, params, out, err);
         } catch (Throwable ex$) {
            throw new AssertionError("should not reach here", ex$);
         }
     }
 
-    private static class pac_pulse_list_sources {
+    private static class pac_context_devices {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             PacShim.C_INT,
             PacShim.C_POINTER,
@@ -350,11 +423,10 @@ public class PacShim {
             PacShim.C_LONG,
             PacShim.C_POINTER,
             PacShim.C_POINTER,
-            PacShim.C_INT,
             PacShim.C_POINTER
         );
 
-        public static final MemorySegment ADDR = PacShim.findOrThrow("pac_pulse_list_sources");
+        public static final MemorySegment ADDR = PacShim.findOrThrow("pac_context_devices");
 
         public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
@@ -362,69 +434,62 @@ public class PacShim {
     /**
      * Function descriptor for:
      * {@snippet lang=c :
-     * int32_t pac_pulse_list_sources(const char *server, uint8_t *buf, int64_t capacity, int64_t *used, int32_t *count, int32_t timeout_ms, pac_error *err)
+     * int32_t pac_context_devices(pac_context *ctx, uint8_t *buf, int64_t capacity, int64_t *used, int32_t *count, pac_error *err)
      * }
      */
-    public static FunctionDescriptor pac_pulse_list_sources$descriptor() {
-        return pac_pulse_list_sources.DESC;
+    public static FunctionDescriptor pac_context_devices$descriptor() {
+        return pac_context_devices.DESC;
     }
 
     /**
      * Downcall method handle for:
      * {@snippet lang=c :
-     * int32_t pac_pulse_list_sources(const char *server, uint8_t *buf, int64_t capacity, int64_t *used, int32_t *count, int32_t timeout_ms, pac_error *err)
+     * int32_t pac_context_devices(pac_context *ctx, uint8_t *buf, int64_t capacity, int64_t *used, int32_t *count, pac_error *err)
      * }
      */
-    public static MethodHandle pac_pulse_list_sources$handle() {
-        return pac_pulse_list_sources.HANDLE;
+    public static MethodHandle pac_context_devices$handle() {
+        return pac_context_devices.HANDLE;
     }
 
     /**
      * Address for:
      * {@snippet lang=c :
-     * int32_t pac_pulse_list_sources(const char *server, uint8_t *buf, int64_t capacity, int64_t *used, int32_t *count, int32_t timeout_ms, pac_error *err)
+     * int32_t pac_context_devices(pac_context *ctx, uint8_t *buf, int64_t capacity, int64_t *used, int32_t *count, pac_error *err)
      * }
      */
-    public static MemorySegment pac_pulse_list_sources$address() {
-        return pac_pulse_list_sources.ADDR;
+    public static MemorySegment pac_context_devices$address() {
+        return pac_context_devices.ADDR;
     }
 
     /**
      * {@snippet lang=c :
-     * int32_t pac_pulse_list_sources(const char *server, uint8_t *buf, int64_t capacity, int64_t *used, int32_t *count, int32_t timeout_ms, pac_error *err)
+     * int32_t pac_context_devices(pac_context *ctx, uint8_t *buf, int64_t capacity, int64_t *used, int32_t *count, pac_error *err)
      * }
      */
-    public static int pac_pulse_list_sources(MemorySegment server, MemorySegment buf, long capacity, MemorySegment used, MemorySegment count, int timeout_ms, MemorySegment err) {
-        var mh$ = pac_pulse_list_sources.HANDLE;
+    public static int pac_context_devices(MemorySegment ctx, MemorySegment buf, long capacity, MemorySegment used, MemorySegment count, MemorySegment err) {
+        var mh$ = pac_context_devices.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
-                traceDowncall("pac_pulse_list_sources", server, buf, capacity, used, count, timeout_ms, err);
+                traceDowncall("pac_context_devices", ctx, buf, capacity, used, count, err);
             }
-            return (int)mh$.invokeExact(server, buf, capacity, used, count, timeout_ms, err);
+            return (int)mh$.invokeExact(ctx, buf, capacity, used, count, err);
         } catch (Throwable ex$) {
            throw new AssertionError("should not reach here", ex$);
         }
     }
 
-    private static class pac_pulse_open {
+    private static class pac_context_applications {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             PacShim.C_INT,
             PacShim.C_POINTER,
-            PacShim.C_INT,
             PacShim.C_POINTER,
-            PacShim.C_INT,
-            PacShim.C_INT,
-            PacShim.C_INT,
-            PacShim.C_INT,
-            PacShim.C_INT,
+            PacShim.C_LONG,
             PacShim.C_POINTER,
-            PacShim.C_POINTER,
-            PacShim.C_INT,
             PacShim.C_POINTER,
             PacShim.C_POINTER
         );
 
-        public static final MemorySegment ADDR = PacShim.findOrThrow("pac_pulse_open");
+        public static final MemorySegment ADDR = PacShim.findOrThrow("pac_context_applications");
 
         public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
@@ -432,66 +497,60 @@ public class PacShim {
     /**
      * Function descriptor for:
      * {@snippet lang=c :
-     * int32_t pac_pulse_open(const char *server, int32_t device_kind, const char *device_name, int32_t format, int32_t rate, int32_t channels, int32_t packet_frames, int32_t buffer_ms, const char *app_name, const char *stream_name, int32_t timeout_ms, pac_stream **out, pac_error *err)
+     * int32_t pac_context_applications(pac_context *ctx, uint8_t *buf, int64_t capacity, int64_t *used, int32_t *count, pac_error *err)
      * }
      */
-    public static FunctionDescriptor pac_pulse_open$descriptor() {
-        return pac_pulse_open.DESC;
+    public static FunctionDescriptor pac_context_applications$descriptor() {
+        return pac_context_applications.DESC;
     }
 
     /**
      * Downcall method handle for:
      * {@snippet lang=c :
-     * int32_t pac_pulse_open(const char *server, int32_t device_kind, const char *device_name, int32_t format, int32_t rate, int32_t channels, int32_t packet_frames, int32_t buffer_ms, const char *app_name, const char *stream_name, int32_t timeout_ms, pac_stream **out, pac_error *err)
+     * int32_t pac_context_applications(pac_context *ctx, uint8_t *buf, int64_t capacity, int64_t *used, int32_t *count, pac_error *err)
      * }
      */
-    public static MethodHandle pac_pulse_open$handle() {
-        return pac_pulse_open.HANDLE;
+    public static MethodHandle pac_context_applications$handle() {
+        return pac_context_applications.HANDLE;
     }
 
     /**
      * Address for:
      * {@snippet lang=c :
-     * int32_t pac_pulse_open(const char *server, int32_t device_kind, const char *device_name, int32_t format, int32_t rate, int32_t channels, int32_t packet_frames, int32_t buffer_ms, const char *app_name, const char *stream_name, int32_t timeout_ms, pac_stream **out, pac_error *err)
+     * int32_t pac_context_applications(pac_context *ctx, uint8_t *buf, int64_t capacity, int64_t *used, int32_t *count, pac_error *err)
      * }
      */
-    public static MemorySegment pac_pulse_open$address() {
-        return pac_pulse_open.ADDR;
+    public static MemorySegment pac_context_applications$address() {
+        return pac_context_applications.ADDR;
     }
 
     /**
      * {@snippet lang=c :
-     * int32_t pac_pulse_open(const char *server, int32_t device_kind, const char *device_name, int32_t format, int32_t rate, int32_t channels, int32_t packet_frames, int32_t buffer_ms, const char *app_name, const char *stream_name, int32_t timeout_ms, pac_stream **out, pac_error *err)
+     * int32_t pac_context_applications(pac_context *ctx, uint8_t *buf, int64_t capacity, int64_t *used, int32_t *count, pac_error *err)
      * }
      */
-    public static int pac_pulse_open(MemorySegment server, int device_kind, MemorySegment device_name, int format, int rate, int channels, int packet_frames, int buffer_ms, MemorySegment app_name, MemorySegment stream_name, int timeout_ms, MemorySegment out, MemorySegment err) {
-        var mh$ = pac_pulse_open.HANDLE;
+    public static int pac_context_applications(MemorySegment ctx, MemorySegment buf, long capacity, MemorySegment used, MemorySegment count, MemorySegment err) {
+        var mh$ = pac_context_applications.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
-                traceDowncall("pac_pulse_open", server, device_kind, device_name, format, rate, channels, packet_frames, buffer_ms, app_name, stream_name, timeout_ms, out, err);
+                traceDowncall("pac_context_applications", ctx, buf, capacity, used, count, err);
             }
-            return (int)mh$.invokeExact(server, device_kind, device_name, format, rate, channels, packet_frames, buffer_ms, app_name, stream_name, timeout_ms, out, err);
+            return (int)mh$.invokeExact(ctx, buf, capacity, used, count, err);
         } catch (Throwable ex$) {
            throw new AssertionError("should not reach here", ex$);
         }
     }
 
-    private static class pac_tone_open {
+    private static class pac_context_next_event {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             PacShim.C_INT,
-            PacShim.C_INT,
-            PacShim.C_INT,
-            PacShim.C_INT,
-            PacShim.C_INT,
-            PacShim.C_INT,
-            PacShim.C_INT,
-            PacShim.C_INT,
-            PacShim.C_INT,
             PacShim.C_POINTER,
+            PacShim.C_POINTER,
+            PacShim.C_INT,
             PacShim.C_POINTER
         );
 
-        public static final MemorySegment ADDR = PacShim.findOrThrow("pac_tone_open");
+        public static final MemorySegment ADDR = PacShim.findOrThrow("pac_context_next_event");
 
         public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
@@ -499,45 +558,282 @@ public class PacShim {
     /**
      * Function descriptor for:
      * {@snippet lang=c :
-     * int32_t pac_tone_open(int32_t mode, int32_t format, int32_t rate, int32_t channels, int32_t packet_frames, int32_t frequency_millihz, int32_t amplitude_ppm, int32_t paced, pac_stream **out, pac_error *err)
+     * int32_t pac_context_next_event(pac_context *ctx, pac_event *event, int32_t timeout_ms, pac_error *err)
      * }
      */
-    public static FunctionDescriptor pac_tone_open$descriptor() {
-        return pac_tone_open.DESC;
+    public static FunctionDescriptor pac_context_next_event$descriptor() {
+        return pac_context_next_event.DESC;
     }
 
     /**
      * Downcall method handle for:
      * {@snippet lang=c :
-     * int32_t pac_tone_open(int32_t mode, int32_t format, int32_t rate, int32_t channels, int32_t packet_frames, int32_t frequency_millihz, int32_t amplitude_ppm, int32_t paced, pac_stream **out, pac_error *err)
+     * int32_t pac_context_next_event(pac_context *ctx, pac_event *event, int32_t timeout_ms, pac_error *err)
      * }
      */
-    public static MethodHandle pac_tone_open$handle() {
-        return pac_tone_open.HANDLE;
+    public static MethodHandle pac_context_next_event$handle() {
+        return pac_context_next_event.HANDLE;
     }
 
     /**
      * Address for:
      * {@snippet lang=c :
-     * int32_t pac_tone_open(int32_t mode, int32_t format, int32_t rate, int32_t channels, int32_t packet_frames, int32_t frequency_millihz, int32_t amplitude_ppm, int32_t paced, pac_stream **out, pac_error *err)
+     * int32_t pac_context_next_event(pac_context *ctx, pac_event *event, int32_t timeout_ms, pac_error *err)
      * }
      */
-    public static MemorySegment pac_tone_open$address() {
-        return pac_tone_open.ADDR;
+    public static MemorySegment pac_context_next_event$address() {
+        return pac_context_next_event.ADDR;
     }
 
     /**
      * {@snippet lang=c :
-     * int32_t pac_tone_open(int32_t mode, int32_t format, int32_t rate, int32_t channels, int32_t packet_frames, int32_t frequency_millihz, int32_t amplitude_ppm, int32_t paced, pac_stream **out, pac_error *err)
+     * int32_t pac_context_next_event(pac_context *ctx, pac_event *event, int32_t timeout_ms, pac_error *err)
      * }
      */
-    public static int pac_tone_open(int mode, int format, int rate, int channels, int packet_frames, int frequency_millihz, int amplitude_ppm, int paced, MemorySegment out, MemorySegment err) {
-        var mh$ = pac_tone_open.HANDLE;
+    public static int pac_context_next_event(MemorySegment ctx, MemorySegment event, int timeout_ms, MemorySegment err) {
+        var mh$ = pac_context_next_event.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
-                traceDowncall("pac_tone_open", mode, format, rate, channels, packet_frames, frequency_millihz, amplitude_ppm, paced, out, err);
+                traceDowncall("pac_context_next_event", ctx, event, timeout_ms, err);
             }
-            return (int)mh$.invokeExact(mode, format, rate, channels, packet_frames, frequency_millihz, amplitude_ppm, paced, out, err);
+            return (int)mh$.invokeExact(ctx, event, timeout_ms, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class pac_context_interrupt {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            PacShim.C_INT,
+            PacShim.C_POINTER,
+            PacShim.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = PacShim.findOrThrow("pac_context_interrupt");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t pac_context_interrupt(pac_context *ctx, pac_error *err)
+     * }
+     */
+    public static FunctionDescriptor pac_context_interrupt$descriptor() {
+        return pac_context_interrupt.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t pac_context_interrupt(pac_context *ctx, pac_error *err)
+     * }
+     */
+    public static MethodHandle pac_context_interrupt$handle() {
+        return pac_context_interrupt.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t pac_context_interrupt(pac_context *ctx, pac_error *err)
+     * }
+     */
+    public static MemorySegment pac_context_interrupt$address() {
+        return pac_context_interrupt.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t pac_context_interrupt(pac_context *ctx, pac_error *err)
+     * }
+     */
+    public static int pac_context_interrupt(MemorySegment ctx, MemorySegment err) {
+        var mh$ = pac_context_interrupt.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("pac_context_interrupt", ctx, err);
+            }
+            return (int)mh$.invokeExact(ctx, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class pac_context_close {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
+            PacShim.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = PacShim.findOrThrow("pac_context_close");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * void pac_context_close(pac_context *ctx)
+     * }
+     */
+    public static FunctionDescriptor pac_context_close$descriptor() {
+        return pac_context_close.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * void pac_context_close(pac_context *ctx)
+     * }
+     */
+    public static MethodHandle pac_context_close$handle() {
+        return pac_context_close.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * void pac_context_close(pac_context *ctx)
+     * }
+     */
+    public static MemorySegment pac_context_close$address() {
+        return pac_context_close.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * void pac_context_close(pac_context *ctx)
+     * }
+     */
+    public static void pac_context_close(MemorySegment ctx) {
+        var mh$ = pac_context_close.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("pac_context_close", ctx);
+            }
+            mh$.invokeExact(ctx);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class pac_stream_open {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            PacShim.C_INT,
+            PacShim.C_POINTER,
+            PacShim.C_POINTER,
+            PacShim.C_POINTER,
+            PacShim.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = PacShim.findOrThrow("pac_stream_open");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t pac_stream_open(pac_context *ctx, const pac_stream_params *params, pac_stream **out, pac_error *err)
+     * }
+     */
+    public static FunctionDescriptor pac_stream_open$descriptor() {
+        return pac_stream_open.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t pac_stream_open(pac_context *ctx, const pac_stream_params *params, pac_stream **out, pac_error *err)
+     * }
+     */
+    public static MethodHandle pac_stream_open$handle() {
+        return pac_stream_open.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t pac_stream_open(pac_context *ctx, const pac_stream_params *params, pac_stream **out, pac_error *err)
+     * }
+     */
+    public static MemorySegment pac_stream_open$address() {
+        return pac_stream_open.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t pac_stream_open(pac_context *ctx, const pac_stream_params *params, pac_stream **out, pac_error *err)
+     * }
+     */
+    public static int pac_stream_open(MemorySegment ctx, MemorySegment params, MemorySegment out, MemorySegment err) {
+        var mh$ = pac_stream_open.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("pac_stream_open", ctx, params, out, err);
+            }
+            return (int)mh$.invokeExact(ctx, params, out, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class pac_stream_pause {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            PacShim.C_INT,
+            PacShim.C_POINTER,
+            PacShim.C_INT,
+            PacShim.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = PacShim.findOrThrow("pac_stream_pause");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t pac_stream_pause(pac_stream *stream, int32_t paused, pac_error *err)
+     * }
+     */
+    public static FunctionDescriptor pac_stream_pause$descriptor() {
+        return pac_stream_pause.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t pac_stream_pause(pac_stream *stream, int32_t paused, pac_error *err)
+     * }
+     */
+    public static MethodHandle pac_stream_pause$handle() {
+        return pac_stream_pause.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t pac_stream_pause(pac_stream *stream, int32_t paused, pac_error *err)
+     * }
+     */
+    public static MemorySegment pac_stream_pause$address() {
+        return pac_stream_pause.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t pac_stream_pause(pac_stream *stream, int32_t paused, pac_error *err)
+     * }
+     */
+    public static int pac_stream_pause(MemorySegment stream, int paused, MemorySegment err) {
+        var mh$ = pac_stream_pause.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("pac_stream_pause", stream, paused, err);
+            }
+            return (int)mh$.invokeExact(stream, paused, err);
         } catch (Throwable ex$) {
            throw new AssertionError("should not reach here", ex$);
         }
@@ -959,32 +1255,23 @@ public class PacShim {
     public static int PAC_FLAG_SILENT() {
         return PAC_FLAG_SILENT;
     }
-    private static final int PAC_SOURCE_IS_MONITOR = (int)1L;
+    private static final int PAC_FLAG_ROUTE_CHANGED = (int)4L;
     /**
      * {@snippet lang=c :
-     * #define PAC_SOURCE_IS_MONITOR 1
+     * #define PAC_FLAG_ROUTE_CHANGED 4
      * }
      */
-    public static int PAC_SOURCE_IS_MONITOR() {
-        return PAC_SOURCE_IS_MONITOR;
+    public static int PAC_FLAG_ROUTE_CHANGED() {
+        return PAC_FLAG_ROUTE_CHANGED;
     }
-    private static final int PAC_SOURCE_IS_DEFAULT = (int)2L;
+    private static final int PAC_DEVICE_FLAG_DEFAULT = (int)1L;
     /**
      * {@snippet lang=c :
-     * #define PAC_SOURCE_IS_DEFAULT 2
+     * #define PAC_DEVICE_FLAG_DEFAULT 1
      * }
      */
-    public static int PAC_SOURCE_IS_DEFAULT() {
-        return PAC_SOURCE_IS_DEFAULT;
-    }
-    private static final int PAC_SOURCE_MONITORS_DEFAULT_SINK = (int)4L;
-    /**
-     * {@snippet lang=c :
-     * #define PAC_SOURCE_MONITORS_DEFAULT_SINK 4
-     * }
-     */
-    public static int PAC_SOURCE_MONITORS_DEFAULT_SINK() {
-        return PAC_SOURCE_MONITORS_DEFAULT_SINK;
+    public static int PAC_DEVICE_FLAG_DEFAULT() {
+        return PAC_DEVICE_FLAG_DEFAULT;
     }
 }
 

@@ -9,6 +9,7 @@ import io.github.panamaaudio.internal.NativeStream;
 import io.github.panamaaudio.internal.ffi.PacShim;
 import io.github.panamaaudio.internal.ffi.pac_error;
 import io.github.panamaaudio.internal.ffi.pac_packet_info;
+import io.github.panamaaudio.internal.ffi.pac_stream_params;
 import io.github.panamaaudio.internal.loader.ShimLoader;
 import io.github.panamaaudio.pool.SegmentPool;
 
@@ -191,10 +192,23 @@ public class PacketPathBenchmark {
             case S32LE -> PacShim.PAC_FORMAT_S32LE();
             case F32LE -> PacShim.PAC_FORMAT_F32LE();
         };
-        int rc = PacShim.pac_tone_open(PacShim.PAC_TONE_PATTERN(), format, config.sampleRate(), config.channels(),
-                config.packetFrames(), 0, 0, 0, out, MemorySegment.NULL);
+        int rc = PacShim.pac_context_open(arena.allocateFrom("tone"), MemorySegment.NULL, out, MemorySegment.NULL);
         if (rc != PacShim.PAC_OK()) {
-            throw new AudioException(AudioException.Kind.INTERNAL, "pac_tone_open returned " + rc);
+            throw new AudioException(AudioException.Kind.INTERNAL, "pac_context_open returned " + rc);
+        }
+        MemorySegment toneContext = out.get(ValueLayout.ADDRESS, 0);
+        MemorySegment params = pac_stream_params.allocate(arena);
+        pac_stream_params.target(params, PacShim.PAC_TARGET_DEVICE());
+        pac_stream_params.device_id(params, arena.allocateFrom("pattern?paced=false"));
+        pac_stream_params.format(params, format);
+        pac_stream_params.rate(params, config.sampleRate());
+        pac_stream_params.channels(params, config.channels());
+        pac_stream_params.packet_frames(params, config.packetFrames());
+        pac_stream_params.buffer_ms(params, (int) config.bufferDuration().toMillis());
+        rc = PacShim.pac_stream_open(toneContext, params, out, MemorySegment.NULL);
+        PacShim.pac_context_close(toneContext); // the stream does not need it
+        if (rc != PacShim.PAC_OK()) {
+            throw new AudioException(AudioException.Kind.INTERNAL, "pac_stream_open returned " + rc);
         }
         return out.get(ValueLayout.ADDRESS, 0);
     }
