@@ -237,8 +237,14 @@ static void on_timing_report(pa_stream *st, void *userdata) {
     } else if (r->pending) {
         r->next_anchor_ns = anchor; /* a later report of the same clock */
     } else {
-        /* follows clock drift; a quarter of each report's jitter at a time */
-        r->anchor_ns += (anchor - r->anchor_ns) / 4;
+        /* follows clock drift: a quarter of each report's deviation at a time, at most
+         * 0.5 ms a report (330 ppm over the 1.5 s between automatic reports, far more
+         * than a device drifts), so that one late report on a loaded machine moves the
+         * packets' timestamps by no more than that */
+        int64_t step = (anchor - r->anchor_ns) / 4;
+        if (step > 500000) step = 500000;
+        if (step < -500000) step = -500000;
+        r->anchor_ns += step;
         r->gap_known = 0;
     }
 }
