@@ -4,9 +4,10 @@
 #include "internal.h"
 
 const pac_backend_ops *const pac_backends[] = {
-    &pac_pulse_backend,
 #ifdef _WIN32
-    &pac_wasapi_backend,
+    &pac_wasapi_backend,     /* Windows: WASAPI (libpulse is not built there) */
+#else
+    &pac_pulse_backend,      /* Linux: PulseAudio, and PipeWire's pulse server */
 #endif
     &pac_tone_backend,
     NULL,
