@@ -3,7 +3,7 @@
  * Devices: IMMDeviceEnumerator's active endpoints; render endpoints are OUTPUTs
  * (capturing one is its loopback, AUDCLNT_STREAMFLAGS_LOOPBACK), capture endpoints
  * INPUTs. Ids are the endpoint ids (UTF-8), descriptions PKEY_Device_FriendlyName,
- * native format the shared-mode mix format. Applications: the audio sessions of the
+ * own format the shared-mode mix format. Applications: the audio sessions of the
  * render endpoints, by process. One application is captured by process loopback
  * (ActivateAudioInterfaceAsync on VAD\Process_Loopback, Windows 10 build 20348+),
  * which never mutes or moves anything.
