@@ -5,7 +5,7 @@
 #   make wine-test-build   -> $(BUILD)/mingw/wine_test.exe (the harness, run by scripts/wine-test)
 #   make WINDOWS=0         -> skips the DLL (a machine without the cross compiler)
 #
-# The DLL: common.c, backends.c and tone.c as on Linux plus wasapi.c; warnings as errors; libgcc and
+# The DLL: common.c, backends.c and tone.c as on Linux plus wasapi.c (no pulse); warnings as errors; libgcc and
 # winpthreads (common.c's pthread_once and _Thread_local, tone.c's mutex and condition
 # variable) linked statically, so it imports only Windows system DLLs (scripts/wine-test
 # checks that with objdump -p). Exports: exactly the PAC_API functions of pac_shim.h,
@@ -18,10 +18,9 @@ WIN_DLL   := $(OUT)/windows-x86_64/panamaaudio.dll
 WIN_SRCS  := src/common.c src/backends.c src/tone.c src/wasapi.c
 WIN_OBJS  := $(WIN_SRCS:src/%.c=$(WIN_DIR)/%.o)
 WIN_HDRS  := include/pac_shim.h src/internal.h src/win_compat.h
-# Once pac_shim.h declares its exports with __declspec(dllexport) (ABI 3), the shim's own
-# files must say they are building it; ABI 2's header has only the ELF visibility
-# attribute, which mingw would warn about.
-WIN_EXPORT_DEF := $(shell grep -q dllexport include/pac_shim.h && echo -DPAC_BUILDING_SHIM)
+# pac_shim.h declares its exports with __declspec(dllexport) when the shim's own files
+# say they are building it.
+WIN_EXPORT_DEF := -DPAC_BUILDING_SHIM
 WIN_CFLAGS := -O2 -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wno-format-nonliteral \
               -D_GNU_SOURCE -D__USE_MINGW_ANSI_STDIO=1 -D_WIN32_WINNT=0x0A00 $(WIN_EXPORT_DEF) -Iinclude -include src/win_compat.h
 WIN_STATIC := -static-libgcc -Wl,-Bstatic -lwinpthread -Wl,-Bdynamic

@@ -5,9 +5,9 @@
 
 const pac_backend_ops *const pac_backends[] = {
 #ifdef _WIN32
-    &pac_wasapi_backend,
+    &pac_wasapi_backend,     /* Windows: WASAPI (libpulse is not built there) */
 #else
-    &pac_pulse_backend,
+    &pac_pulse_backend,      /* Linux: PulseAudio, and PipeWire's pulse server */
 #endif
     &pac_tone_backend,
     NULL,

@@ -291,6 +291,13 @@ static int32_t context_open(const char *backend, const pac_context_params *param
         if (rc != 0) return rc;
     }
     const pac_backend_ops *ops = backend_named(backend);
+    /* backends of other platforms: a normal outcome, not a caller's mistake */
+    static const char *const elsewhere[] = { "pulse", "wasapi", NULL };
+    for (const char *const *n = elsewhere; ops == NULL && *n; n++) {
+        if (strcmp(backend, *n) == 0)
+            return pac_fail(PAC_E_BACKEND_UNAVAILABLE, "the %s backend is not part of the shim built for this"
+                            " platform", backend);
+    }
     if (ops == NULL) {
         char list[256] = "";
         for (const pac_backend_ops *const *b = pac_backends; *b; b++) {

@@ -3,7 +3,7 @@
  * Devices: IMMDeviceEnumerator's active endpoints; render endpoints are OUTPUTs
  * (capturing one is its loopback, AUDCLNT_STREAMFLAGS_LOOPBACK), capture endpoints
  * INPUTs. Ids are the endpoint ids (UTF-8), descriptions PKEY_Device_FriendlyName,
- * native format the shared-mode mix format. Applications: the audio sessions of the
+ * own format the shared-mode mix format. Applications: the audio sessions of the
  * render endpoints, by process. One application is captured by process loopback
  * (ActivateAudioInterfaceAsync on VAD\Process_Loopback, Windows 10 build 20348+),
  * which never mutes or moves anything.
@@ -57,15 +57,7 @@
 #include <ksmedia.h>
 #include <tlhelp32.h>
 
-#if __has_include("seam_v3.h")
-#include "seam_v3.h"    /* TEMPORARY until the ABI 3 merge: brings internal.h */
-#else
 #include "internal.h"
-#endif
-
-#ifndef PAC_STREAM_OPS_ARG
-#define PAC_STREAM_OPS_ARG(t) (t)
-#endif
 
 #include <math.h>
 #include <stdarg.h>
@@ -1487,9 +1479,8 @@ static int32_t wasapi_stream_open(pac_context *ctx, const pac_stream_params *p, 
         return pac_fail(PAC_E_INVALID_ARGUMENT, "application is empty (PAC_TARGET_APPLICATION_NAME needs one)");
     wasapi_stream *ws = calloc(1, sizeof *ws);
     if (ws == NULL) return pac_fail(PAC_E_NO_MEMORY, "calloc of the wasapi stream failed");
-    int32_t rc = pac_stream_init(&ws->base, PAC_STREAM_OPS_ARG(&wasapi_stream_ops), p->format, p->rate,
-                                 p->channels, p->packet_frames);
-    if (rc != PAC_OK) { free(ws); return rc; }
+    pac_stream_init(&ws->base, &wasapi_stream_ops, p); /* common.c validated format, rate, channels, frames */
+    int32_t rc;
     InitializeCriticalSection(&ws->client_lock);
     ws->target = p->target;
     ws->buffer_ms = p->buffer_ms;

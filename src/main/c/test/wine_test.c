@@ -21,11 +21,7 @@
 #define WIN32_LEAN_AND_MEAN
 #include <windows.h>
 
-#if __has_include("seam_v3.h")
-#include "seam_v3.h"    /* TEMPORARY until the ABI 3 merge */
-#else
 #include "internal.h"
-#endif
 
 #include <math.h>
 #include <stdarg.h>
@@ -83,17 +79,15 @@ static int control(const char *action) {
     return 0;
 }
 
-/* ---- calls as the generic layer makes them ---------------------------------- */
+/* ---- contexts and streams through the exported API (its validation included) -- */
 
 static int32_t ctx_open(pac_context **ctx, const char *options, pac_error *e) {
     pac_context_params p = { "wine_test", options, 5000, 0 };
-    pac_call_begin();
-    return pac_call_end(B->context_open(&p, ctx), e);
+    return pac_context_open("wasapi", &p, ctx, e);
 }
 
 static int32_t stream_open(pac_context *ctx, const pac_stream_params *p, pac_stream **s, pac_error *e) {
-    pac_call_begin();
-    return pac_call_end(B->stream_open(ctx, p, s), e);
+    return pac_stream_open(ctx, p, s, e);
 }
 
 static int32_t sread(pac_stream *s, uint8_t *dst, int32_t timeout_ms, pac_packet_info *info, pac_error *e) {

@@ -173,7 +173,7 @@ class BadInputTest {
                 case 13 -> {
                     String s = r.nextBoolean() ? anyString(r)
                             : pick(r, "auto", "pulse", "tone", "PULSE", "Tone", "alsa", "wasapi", "", " tone");
-                    expect(s != null && List.of("auto", "pulse", "tone").contains(s.toLowerCase(Locale.ROOT)),
+                    expect(s != null && List.of("auto", "pulse", "wasapi", "tone").contains(s.toLowerCase(Locale.ROOT)),
                             "backend", () -> captureBuilder.backend(s), () -> { });
                 }
                 case 14 -> {

@@ -116,7 +116,10 @@ class OverrunDetectionTest {
                 "no packet flagged");
         for (int i = 1; i < seen.size(); i++) {
             assertEquals(seen.get(i - 1).position() + 480, seen.get(i).position(), "positions back to back");
-            assertEquals(10_000_000, seen.get(i).ts() - seen.get(i - 1).ts(), 1_000_000, "one packet apart");
+            // one packet apart; 2 ms, not the 1 ms of PulseTimingTest's steady capture: the first
+            // timing report after a 1.8 s backlog drained can move the estimate by 1-2 ms once
+            // (seen: 1.6 ms), its transport-latency half of a round trip measured under the burst
+            assertEquals(10_000_000, seen.get(i).ts() - seen.get(i - 1).ts(), 2_000_000, "one packet apart");
         }
     }
 

@@ -3,6 +3,8 @@ package io.github.panamaaudio.internal;
 import io.github.panamaaudio.AudioException;
 import io.github.panamaaudio.internal.backend.pulse.PulseBackend;
 import io.github.panamaaudio.internal.backend.tone.ToneBackend;
+import io.github.panamaaudio.internal.backend.wasapi.WasapiBackend;
+import io.github.panamaaudio.internal.loader.NativePlatform;
 import io.github.panamaaudio.internal.loader.ShimLoader;
 
 import java.lang.System.Logger.Level;
@@ -15,8 +17,7 @@ import java.util.Map;
 
 /**
  * The one place that picks a backend: by name, or for "auto" by priority and
- * availability (PulseAudio — which PipeWire also serves — first; later WASAPI on
- * Windows). A backend that cannot load is a normal outcome, logged at INFO. The
+ * availability (on Windows WASAPI; elsewhere PulseAudio, which PipeWire also serves). A backend that cannot load is a normal outcome, logged at INFO. The
  * synthetic "tone" backend is only used when asked for by name.
  *
  * <p>Adding a backend: its C row in the shim's {@code backends.c}, one package
@@ -28,10 +29,16 @@ import java.util.Map;
 public final class Backends {
 
     /** Every backend, by name. */
-    private static final Map<String, Backend> BACKENDS = byName(new PulseBackend(), new ToneBackend());
+    private static final Map<String, Backend> BACKENDS =
+            byName(new PulseBackend(), new WasapiBackend(), new ToneBackend());
 
-    /** What "auto" tries, in priority order. */
-    private static final List<String> AUTO = List.of("pulse");
+    /** What "auto" tries, in priority order, on this platform (the OS is read in NativePlatform only). */
+    private static final List<String> AUTO = autoOrder(NativePlatform.current());
+
+    /** "auto"'s candidates on a platform: WASAPI on Windows, PulseAudio elsewhere. */
+    static List<String> autoOrder(NativePlatform platform) {
+        return platform.isWindows() ? List.of("wasapi") : List.of("pulse");
+    }
 
     /** Names accepted by {@link #select}. */
     public static final List<String> NAMES;
@@ -104,7 +111,7 @@ public final class Backends {
     /**
      * Opens the context of a backend (the shim's {@code pac_context_open}).
      *
-     * @param name      "auto", "pulse" or "tone" (case-insensitive)
+     * @param name      "auto", "pulse", "wasapi" or "tone" (case-insensitive)
      * @param appName   the client name the server shows
      * @param options   backend options, validated by {@link #checkOptions}
      * @param timeout   how long to wait for a server

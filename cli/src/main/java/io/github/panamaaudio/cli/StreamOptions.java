@@ -263,7 +263,7 @@ final class StreamOptions {
     static final class BackendNames implements Iterable<String> {
         @Override
         public java.util.Iterator<String> iterator() {
-            return java.util.List.of("auto", "pulse", "tone").iterator();
+            return java.util.List.of("auto", "pulse", "wasapi", "tone").iterator();
         }
     }
 }

@@ -24,7 +24,7 @@ class BadInputTest {
         "--rate,       7,       sampleRate,     8000..384000",
         "--channels,   0,       channels,       1..32",
         "--packet-ms,  0,       packetDuration, 1..1000",
-        "--backend,    alsa2,   backend,        '[auto, pulse, tone]'",
+        "--backend,    alsa2,   backend,        '[auto, pulse, wasapi, tone]'",
         "--metrics-port, 70000, --metrics-port, 0..65535",
     })
     void anOutOfRangeValueExitsWithUsageStatusAndNamesTheOptionAndTheRange(String option, String value,

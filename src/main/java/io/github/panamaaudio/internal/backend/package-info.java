@@ -1,6 +1,6 @@
 /**
  * The Java side of the shim's backends, one subpackage each ({@code pulse},
- * {@code tone}), all with the same role: a {@link io.github.panamaaudio.internal.Backend}
+ * {@code wasapi}, {@code tone}), all with the same role: a {@link io.github.panamaaudio.internal.Backend}
  * that names the backend's row in the shim's table and the options it takes.
  * Everything else — devices, applications, events, streams — goes through the shim's
  * generic context API ({@link io.github.panamaaudio.internal.NativeContext}).

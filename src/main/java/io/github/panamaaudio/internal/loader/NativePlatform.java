@@ -4,7 +4,7 @@ import java.util.Locale;
 
 /**
  * The operating system and architecture this JVM runs on, and what follows from them for
- * the native library: its file name, where it sits in the jar, and whether a loaded copy
+ * the shim library: its file name, where it sits in the jar, and whether a loaded copy
  * may be deleted. The only place in the library that looks at {@code os.name} and
  * {@code os.arch}.
  *
