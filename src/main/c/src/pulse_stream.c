@@ -482,7 +482,7 @@ static int32_t open_default(pulse_stream *ps, int64_t deadline) {
 int32_t pulse_device_stream_open(pulse_context *ctx, const pac_stream_params *p, pac_stream **out) {
     pulse_stream *ps = calloc(1, sizeof *ps);
     if (ps == NULL) return pac_fail(PAC_E_NO_MEMORY, "calloc of the pulse stream failed");
-    pac_stream_init(&ps->base, &pulse_stream_ops, p->format, p->rate, p->channels, p->packet_frames);
+    pac_stream_init(&ps->base, &pulse_stream_ops, p);
     ps->target = p->target;
     ps->buffer_ms = p->buffer_ms;
     ps->cur = -1;
