@@ -18,6 +18,21 @@
 #   valgrind                      scripts/sanitize runs the shim's C tests under memcheck
 #   prometheus                    the real Prometheus server (and promtool) that the
 #                                 CLI's metrics test starts and queries
+#   pipewire, pipewire-bin        the private PipeWire the tests start (testing/PipeWireServer);
+#                                 pipewire-bin has the `pipewire` daemon and its default config
+#   pipewire-pulse                PipeWire's PulseAudio server: the libpulse side of the tests.
+#                                 Installs beside pulseaudio, but its postinst enables its systemd
+#                                 user units (Conflicts=pulseaudio): on a desktop that runs
+#                                 PulseAudio, `systemctl --user mask pipewire-pulse.socket` keeps it
+#   wireplumber                   the session manager that links PipeWire's streams to devices
+#   dbus-daemon                   the private session bus WirePlumber needs (the daemon alone:
+#                                 the `dbus` package would add the system bus we do not use)
+#   gcc-mingw-w64-x86-64          cross-compiles panamaaudio.dll (the WASAPI backend) in
+#                                 every `mvn package`; brings binutils-mingw-w64 (objdump)
+#   wine, wine64, libwine         Debian 12's Wine 8 runs the Windows harness (capture
+#                                 endpoints); wine64 alone has no `wine` launcher
+#   debootstrap                   builds the cached Debian 13 chroot whose Wine 10 runs the
+#                                 loopback cases (Wine 8 cannot capture loopback)
 PAC_DEBIAN_PACKAGES=(
   maven gcc make libc6-dev
   libpulse-dev
@@ -27,6 +42,10 @@ PAC_DEBIAN_PACKAGES=(
   ca-certificates
   valgrind
   prometheus
+  pipewire pipewire-bin pipewire-pulse wireplumber dbus-daemon
+  gcc-mingw-w64-x86-64
+  wine wine64 libwine
+  debootstrap
 )
 
 # The JDK feature release the build needs (the FFM API is final from 22).

@@ -4,9 +4,10 @@
 #include "internal.h"
 
 const pac_backend_ops *const pac_backends[] = {
-    &pac_pulse_backend,
 #ifdef _WIN32
     &pac_wasapi_backend,
+#else
+    &pac_pulse_backend,
 #endif
     &pac_tone_backend,
     NULL,

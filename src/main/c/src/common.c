@@ -99,13 +99,23 @@ int32_t pac_bytes_per_sample(int32_t format) {
     }
 }
 
-void pac_stream_init(pac_stream *s, const pac_stream_ops *ops, const pac_stream_params *p) {
+int32_t pac_stream_init(pac_stream *s, const pac_stream_ops *ops, int32_t format, int32_t rate, int32_t channels,
+                        int32_t packet_frames) {
+    int32_t bps = pac_bytes_per_sample(format);
+    if (bps == 0) return pac_fail(PAC_E_INVALID_ARGUMENT, "format %d is not a PAC_FORMAT_* (1..3)", format);
+    if (rate < 1000 || rate > 384000)
+        return pac_fail(PAC_E_INVALID_ARGUMENT, "rate %d outside 1000..384000", rate);
+    if (channels < 1 || channels > 32)
+        return pac_fail(PAC_E_INVALID_ARGUMENT, "channels %d outside 1..32", channels);
+    if (packet_frames < 1 || packet_frames > 384000)
+        return pac_fail(PAC_E_INVALID_ARGUMENT, "packet_frames %d outside 1..384000", packet_frames);
     s->ops = ops;
-    s->format = p->format;
-    s->rate = p->rate;
-    s->channels = p->channels;
-    s->packet_frames = p->packet_frames;
-    s->packet_bytes = (int64_t)p->packet_frames * p->channels * pac_bytes_per_sample(p->format);
+    s->format = format;
+    s->rate = rate;
+    s->channels = channels;
+    s->packet_frames = packet_frames;
+    s->packet_bytes = (int64_t)packet_frames * channels * bps;
+    return PAC_OK;
 }
 
 int pac_all_zero(const uint8_t *p, int64_t n) {

@@ -137,8 +137,10 @@ void pac_cond_init(pthread_cond_t *cv);
 
 int32_t pac_bytes_per_sample(int32_t format);
 
-/* Fills the common header from validated params. */
-void pac_stream_init(pac_stream *s, const pac_stream_ops *ops, const pac_stream_params *p);
+/* Validates format/rate/channels/packet_frames (pac_stream_open did already; a
+ * backend may call it with values of its own) and fills the common header. */
+int32_t pac_stream_init(pac_stream *s, const pac_stream_ops *ops, int32_t format, int32_t rate, int32_t channels,
+                        int32_t packet_frames);
 
 /* 1 when every byte of the packet is zero (every sample is zero: for the float
  * format -0.0 counts as non-zero, which is fine for a "silent" hint). */

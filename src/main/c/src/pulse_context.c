@@ -58,6 +58,7 @@ struct pulse_context_state {
     table sinks, sources, inputs;
     char default_sink[256];
     char default_input[256];     /* the default source if it is an input, else "" */
+    int seeding;                 /* learning what exists at open: no events for it */
     pac_event *queue;            /* ring */
     int q_head, q_len, q_cap;
     long dropped;                /* events dropped at the bound, for the detail */
@@ -222,18 +223,51 @@ static void input_default(struct pulse_context_state *st, const char *source, ch
     pac_copy_str(out, cap, source);
 }
 
-static void update_defaults(struct pulse_context_state *st, const pa_server_info *i, int announce) {
+static void apply_default(struct pulse_context_state *st, int32_t direction, const char *name) {
+    char *now = direction == PAC_DIRECTION_OUTPUT ? st->default_sink : st->default_input;
+    if (strcmp(name, now) == 0) return;
+    pac_copy_str(now, sizeof st->default_sink, name);
+    if (!st->seeding) push_device(st, PAC_EVENT_DEFAULT_CHANGED, direction, now);
+}
+
+/* pipewire-pulse names the default "@DEFAULT_SINK@" / "@DEFAULT_SOURCE@" when none
+ * was chosen (its dummy sink plays then): ask what that is. Real names never
+ * start with '@'. */
+static int special_name(const char *name) { return name != NULL && name[0] == '@'; }
+
+static void on_default_sink_lookup(pa_context *c, const pa_sink_info *i, int eol, void *userdata) {
+    PAC_UNUSED(c);
+    struct pulse_context_state *st = ((pulse_context *)userdata)->state;
+    if (i != NULL) apply_default(st, PAC_DIRECTION_OUTPUT, i->name ? i->name : "");
+    else if (eol < 0) apply_default(st, PAC_DIRECTION_OUTPUT, "");
+}
+
+static void on_default_source_lookup(pa_context *c, const pa_source_info *i, int eol, void *userdata) {
+    PAC_UNUSED(c);
+    struct pulse_context_state *st = ((pulse_context *)userdata)->state;
+    if (i != NULL)
+        apply_default(st, PAC_DIRECTION_INPUT, i->monitor_of_sink != PA_INVALID_INDEX || !i->name ? "" : i->name);
+    else if (eol < 0)
+        apply_default(st, PAC_DIRECTION_INPUT, "");
+}
+
+static void forget(pa_operation *op) {
+    if (op != NULL) pa.pa_operation_unref(op);
+}
+
+static void update_defaults(pulse_context *pc, pa_context *c, const pa_server_info *i) {
+    struct pulse_context_state *st = pc->state;
     if (i == NULL) return;
-    char sink[256], input[256];
-    pac_copy_str(sink, sizeof sink, i->default_sink_name);
-    input_default(st, i->default_source_name, input, sizeof input);
-    if (strcmp(sink, st->default_sink) != 0) {
-        memcpy(st->default_sink, sink, sizeof sink);
-        if (announce) push_device(st, PAC_EVENT_DEFAULT_CHANGED, PAC_DIRECTION_OUTPUT, sink);
-    }
-    if (strcmp(input, st->default_input) != 0) {
-        memcpy(st->default_input, input, sizeof input);
-        if (announce) push_device(st, PAC_EVENT_DEFAULT_CHANGED, PAC_DIRECTION_INPUT, input);
+    if (special_name(i->default_sink_name))
+        forget(pa.pa_context_get_sink_info_by_name(c, i->default_sink_name, on_default_sink_lookup, pc));
+    else
+        apply_default(st, PAC_DIRECTION_OUTPUT, i->default_sink_name ? i->default_sink_name : "");
+    if (special_name(i->default_source_name)) {
+        forget(pa.pa_context_get_source_info_by_name(c, i->default_source_name, on_default_source_lookup, pc));
+    } else {
+        char input[256];
+        input_default(st, i->default_source_name, input, sizeof input);
+        apply_default(st, PAC_DIRECTION_INPUT, input);
     }
 }
 
@@ -256,12 +290,7 @@ static void on_new_input(pa_context *c, const pa_sink_input_info *i, int eol, vo
 }
 
 static void on_server_change(pa_context *c, const pa_server_info *i, void *userdata) {
-    PAC_UNUSED(c);
-    update_defaults(((pulse_context *)userdata)->state, i, 1);
-}
-
-static void forget(pa_operation *op) {
-    if (op != NULL) pa.pa_operation_unref(op);
+    update_defaults(userdata, c, i);
 }
 
 static void on_subscription(pa_context *c, pa_subscription_event_type_t t, uint32_t index, void *userdata) {
@@ -328,9 +357,8 @@ static void on_seed_ok(pa_context *c, int success, void *userdata) {
 }
 
 static void on_seed_server(pa_context *c, const pa_server_info *i, void *userdata) {
-    PAC_UNUSED(c);
     struct seed *s = userdata;
-    update_defaults(s->pc->state, i, 0);
+    update_defaults(s->pc, c, i);
     s->ok = i != NULL;
     s->done = 1;
 }
@@ -356,6 +384,14 @@ static void on_seed_input(pa_context *c, const pa_sink_input_info *i, int eol, v
     if (eol != 0) { s->ok = eol > 0; s->done = 1; }
 }
 
+static void on_seed_sync(pa_context *c, const pa_server_info *i, void *userdata) {
+    PAC_UNUSED(c);
+    PAC_UNUSED(i);
+    struct seed *s = userdata;
+    s->ok = 1;
+    s->done = 1;
+}
+
 /* Subscribes, then learns what exists now (no events for it). Lock held. */
 static int32_t seed(pulse_context *pc, int64_t deadline) {
     pulse_conn *c = &pc->conn;
@@ -377,9 +413,16 @@ static int32_t seed(pulse_context *pc, int64_t deadline) {
     if (rc == PAC_OK)
         rc = pulse_conn_wait_op(c, pa.pa_context_get_sink_input_info_list(c->ctx, on_seed_input, &s), &s.done,
                                 deadline);
+    pc->state->seeding = 1; /* what exists now is no event */
     s = (struct seed){ pc, 0, 0 };
     if (rc == PAC_OK)
         rc = pulse_conn_wait_op(c, pa.pa_context_get_server_info(c->ctx, on_seed_server, &s), &s.done, deadline);
+    /* answers come in order: once this one is here, the lookups of special default
+     * names that on_seed_server asked for are done too */
+    s = (struct seed){ pc, 0, 0 };
+    if (rc == PAC_OK)
+        rc = pulse_conn_wait_op(c, pa.pa_context_get_server_info(c->ctx, on_seed_sync, &s), &s.done, deadline);
+    pc->state->seeding = 0;
     return rc;
 }
 
@@ -452,6 +495,25 @@ static void on_list_server(pa_context *c, const pa_server_info *i, void *userdat
     l->done = 1;
 }
 
+struct name_lookup {
+    int done;
+    char name[256];
+};
+
+static void on_sink_name(pa_context *c, const pa_sink_info *i, int eol, void *userdata) {
+    PAC_UNUSED(c);
+    struct name_lookup *n = userdata;
+    if (i != NULL) pac_copy_str(n->name, sizeof n->name, i->name);
+    if (eol != 0) n->done = 1;
+}
+
+static void on_source_name(pa_context *c, const pa_source_info *i, int eol, void *userdata) {
+    PAC_UNUSED(c);
+    struct name_lookup *n = userdata;
+    if (i != NULL) pac_copy_str(n->name, sizeof n->name, i->name);
+    if (eol != 0) n->done = 1;
+}
+
 static void put_device(pac_list_writer *w, uint32_t direction, int is_default, const pa_sample_spec *ss,
                        const char *name, const char *description) {
     pac_list_u32(w, direction);
@@ -494,6 +556,18 @@ static int32_t pulse_devices(pac_context *ctx, pac_list_writer *w) {
     l.w = w;
     pthread_mutex_lock(&c->lock);
     int32_t rc = pulse_conn_wait_op(c, pa.pa_context_get_server_info(c->ctx, on_list_server, &l), &l.done, deadline);
+    if (rc == PAC_OK && special_name(l.default_sink)) {
+        struct name_lookup n = { 0, "" };
+        rc = pulse_conn_wait_op(c, pa.pa_context_get_sink_info_by_name(c->ctx, l.default_sink, on_sink_name, &n),
+                                &n.done, deadline);
+        memcpy(l.default_sink, n.name, sizeof l.default_sink);
+    }
+    if (rc == PAC_OK && special_name(l.default_source)) {
+        struct name_lookup n = { 0, "" };
+        rc = pulse_conn_wait_op(c, pa.pa_context_get_source_info_by_name(c->ctx, l.default_source, on_source_name,
+                                &n), &n.done, deadline);
+        memcpy(l.default_source, n.name, sizeof l.default_source);
+    }
     if (rc == PAC_OK) {
         l.done = 0;
         rc = pulse_conn_wait_op(c, pa.pa_context_get_sink_info_list(c->ctx, on_list_sink, &l), &l.done, deadline);

@@ -164,9 +164,11 @@ static void resolve_done(pulse_stream *ps) {
 static void on_resolve_sink(pa_context *c, const pa_sink_info *i, int eol, void *userdata) {
     PAC_UNUSED(c);
     pulse_stream *ps = userdata;
-    if (i != NULL && i->monitor_source_name != NULL) {
+    if (i != NULL && i->monitor_source_name != NULL && i->name != NULL) {
         ps->resolve_found = 1;
         pac_copy_str(ps->resolve_source, sizeof ps->resolve_source, i->monitor_source_name);
+        /* its own name: pipewire-pulse may call the default "@DEFAULT_SINK@" */
+        pac_copy_str(ps->resolve_device, sizeof ps->resolve_device, i->name);
     }
     if (eol == 0) return;
     if (ps->resolve_found) attach(ps, ps->resolve_device, ps->resolve_source);
@@ -181,6 +183,7 @@ static void on_resolve_source(pa_context *c, const pa_source_info *i, int eol, v
     if (i != NULL && i->monitor_of_sink == PA_INVALID_INDEX && i->name != NULL) {
         ps->resolve_found = 1;
         pac_copy_str(ps->resolve_source, sizeof ps->resolve_source, i->name);
+        pac_copy_str(ps->resolve_device, sizeof ps->resolve_device, i->name);
     }
     if (eol == 0) return;
     if (ps->resolve_found) attach(ps, ps->resolve_device, ps->resolve_source);
@@ -479,7 +482,7 @@ static int32_t open_default(pulse_stream *ps, int64_t deadline) {
 int32_t pulse_device_stream_open(pulse_context *ctx, const pac_stream_params *p, pac_stream **out) {
     pulse_stream *ps = calloc(1, sizeof *ps);
     if (ps == NULL) return pac_fail(PAC_E_NO_MEMORY, "calloc of the pulse stream failed");
-    pac_stream_init(&ps->base, &pulse_stream_ops, p);
+    pac_stream_init(&ps->base, &pulse_stream_ops, p->format, p->rate, p->channels, p->packet_frames);
     ps->target = p->target;
     ps->buffer_ms = p->buffer_ms;
     ps->cur = -1;

@@ -360,7 +360,7 @@ static int32_t tone_stream_open(pac_context *ctx, const pac_stream_params *p, pa
     if (rc != PAC_OK) return rc;
     tone_stream *t = calloc(1, sizeof *t);
     if (t == NULL) return pac_fail(PAC_E_NO_MEMORY, "calloc of the tone stream failed");
-    pac_stream_init(&t->base, &tone_ops, p);
+    pac_stream_init(&t->base, &tone_ops, p->format, p->rate, p->channels, p->packet_frames);
     t->mode = g.mode;
     t->paced = g.paced;
     /* exact phase steps in millihertz */

@@ -381,13 +381,24 @@ final class StreamCore {
     /**
      * Ends a lease: called once per lease, by {@link AudioPacket#close()} or a leak
      * watch. Checked mode: the lease's view dies first (at once, or as soon as no I/O
-     * call uses it), then the slot goes back. Safe after this stream closed: the pool
-     * then only ends the lease.
+     * call uses it), and only then does the slot go back, so a read can never refill a
+     * segment that an I/O call is still reading through the view. Safe after this
+     * stream closed: the pool then only ends the lease.
      */
     void release(SegmentPool.Slot slot, AudioPacket.Lease lease, boolean leaked) {
         if (lease.arena != null) {
-            ArenaReaper.close(List.of(lease.arena), () -> openCheckedLeases.remove(lease));
+            // The slot goes back only once the view is dead: while an I/O call still reads
+            // the view (its arena acquired), the next read must not refill the segment.
+            ArenaReaper.close(List.of(lease.arena), () -> {
+                openCheckedLeases.remove(lease);
+                giveBack(slot, leaked);
+            });
+        } else {
+            giveBack(slot, leaked);
         }
+    }
+
+    private void giveBack(SegmentPool.Slot slot, boolean leaked) {
         if (leaked) {
             pool.reclaimLeaked(slot);
         } else {

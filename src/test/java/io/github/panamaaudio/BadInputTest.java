@@ -536,7 +536,7 @@ class BadInputTest {
             config = StreamConfig.builder().device(name).build();
         } catch (IllegalArgumentException e) {
             assertEquals(Expected.REJECTED_BY_BUILDER, expected, "builder rejected " + shown + ": " + e.getMessage());
-            assertTrue(e.getMessage().startsWith("device.name "), e.getMessage());
+            assertTrue(e.getMessage().startsWith("source.deviceId "), e.getMessage());
             return;
         }
         assertTrue(expected != Expected.REJECTED_BY_BUILDER, "builder accepted " + shown);

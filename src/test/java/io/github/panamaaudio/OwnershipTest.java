@@ -144,6 +144,45 @@ class OwnershipTest {
         }
     }
 
+    @Test
+    void checkedModeNeverRefillsASegmentThatAnIoCallStillReadsThroughAClosedPacketsView() throws Exception {
+        try (AudioCapture capture = AudioCapture.builder().backend("tone").open();
+             AudioStream stream = capture.openStream(StreamConfig.builder().device("pattern?paced=false")
+                     .packetDuration(Duration.ofMillis(1)).checked(true).initialSegments(1).maxSegments(1).build())) {
+            AudioPacket p = stream.next();
+            long offset = p.position() * stream.config().frameBytes();
+            int bytes = (int) p.byteSize();
+            Pipe pipe = fullPipe();
+            ByteBuffer view = p.segment().asByteBuffer();
+            FutureTask<Integer> write = new FutureTask<>(() -> pipe.sink().write(view));
+            Thread writer = new Thread(write, "blocked-writer");
+            writer.start();
+            awaitInNativeWrite(writer);
+            p.close(); // misuse: the write still reads the segment through the packet's view
+            assertNull(stream.poll(200, TimeUnit.MILLISECONDS),
+                    "the segment was handed out again while a write still read it");
+            pipe.source().configureBlocking(false);
+            ByteBuffer got = ByteBuffer.allocate(1 << 17);
+            while (!write.isDone()) {
+                pipe.source().read(got);
+                Thread.sleep(1);
+            }
+            pipe.source().read(got);
+            assertEquals(bytes, write.get().intValue());
+            got.flip();
+            got.position(got.limit() - bytes); // the packet's bytes come after the junk that filled the pipe
+            for (int i = 0; i < bytes; i++) {
+                assertEquals((byte) ((offset + i) % 251), got.get(), "byte " + i + " is the closed packet's own");
+            }
+            try (AudioPacket next = stream.poll(5, TimeUnit.SECONDS)) {
+                assertNotNull(next, "the segment comes back once the write returned");
+            }
+            writer.join();
+            pipe.sink().close();
+            pipe.source().close();
+        }
+    }
+
     // ---- 3. a stale close() ------------------------------------------------------------
 
     @Test

@@ -21,6 +21,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
@@ -53,7 +54,7 @@ import java.util.stream.Stream;
  * Failures are unchecked ({@link IllegalStateException}, or
  * {@link UncheckedIOException} for I/O) so that tests need no {@code throws}.
  */
-public final class PulseServer implements AutoCloseable {
+public final class PulseServer implements AudioServer, AutoCloseable {
 
     /** Name of the null sink that players write into. */
     public static final String SINK = "pac_sink";
@@ -149,27 +150,38 @@ public final class PulseServer implements AutoCloseable {
         return server;
     }
 
+    /** {@link AudioServer.Kind#PULSEAUDIO}. */
+    @Override
+    public Kind kind() {
+        return Kind.PULSEAUDIO;
+    }
+
     /** The address clients connect to: {@code unix:<runtimeDir>/pulse/native}. */
+    @Override
     public String address() {
         return address;
     }
 
     /** The server's {@code XDG_RUNTIME_DIR}. */
+    @Override
     public Path runtimeDir() {
         return runtimeDir;
     }
 
     /** The null sink players write into (the default sink). */
+    @Override
     public String sinkName() {
         return SINK;
     }
 
     /** The 440 Hz sine source (the default source). */
+    @Override
     public String sineSourceName() {
         return SINE_SOURCE;
     }
 
     /** The loopback source of {@link #sinkName()}: what players play comes out here. */
+    @Override
     public String monitorOfSink() {
         return SINK + ".monitor";
     }
@@ -178,11 +190,13 @@ public final class PulseServer implements AutoCloseable {
      * Environment variables that point a child process (a demo, {@code arecord}
      * through ALSA's pulse plugin, ...) at this server.
      */
+    @Override
     public Map<String, String> clientEnvironment() {
         return Map.of("PULSE_SERVER", address);
     }
 
     /** Whether the daemon process is alive (false after {@link #kill()}). */
+    @Override
     public synchronized boolean isRunning() {
         return daemon != null && daemon.isAlive();
     }
@@ -193,6 +207,7 @@ public final class PulseServer implements AutoCloseable {
      * @throws IllegalStateException with pactl's standard error if it exits
      *     non-zero or does not finish within 10 s
      */
+    @Override
     public String pactl(String... args) {
         List<String> command = new ArrayList<>(List.of("pactl", "-s", address));
         command.addAll(List.of(args));
@@ -200,6 +215,7 @@ public final class PulseServer implements AutoCloseable {
     }
 
     /** Plays a sine of {@code hz} into {@link #sinkName()} until the player is closed. */
+    @Override
     public Player playTone(double hz) {
         return playTone(SINK, hz);
     }
@@ -209,30 +225,12 @@ public final class PulseServer implements AutoCloseable {
      * {@code sink}, as 48 kHz stereo s16le through {@code pacat} with 20 ms of
      * latency, until the returned player is closed or the server goes away.
      */
+    @Override
     public Player playTone(String sink, double hz) {
-        if (!(hz > 0 && hz < SAMPLE_RATE / 2.0)) {
-            throw new IllegalArgumentException("hz must be in (0, " + SAMPLE_RATE / 2 + "), got " + hz);
-        }
-        requireCommand("sox");
-        requireCommand("pacat");
-        String rate = Integer.toString(SAMPLE_RATE);
-        ProcessBuilder sox = new ProcessBuilder("sox", "-q", "-n",
-                "-t", "raw", "-r", rate, "-e", "signed", "-b", "16", "-c", "2", "-",
-                "synth", "sine", String.format(Locale.ROOT, "%.6f", hz), "vol", "0.5")
-                .redirectError(Redirect.appendTo(runtimeDir.resolve("player.log").toFile()));
-        ProcessBuilder pacat = new ProcessBuilder("pacat", "--server=" + address,
-                "--raw", "--latency-msec=20", "--device=" + sink,
-                "--format=s16le", "--rate=" + rate, "--channels=2")
-                .redirectOutput(Redirect.DISCARD)
-                .redirectError(Redirect.appendTo(runtimeDir.resolve("player.log").toFile()));
-        try {
-            List<Process> pipeline = ProcessBuilder.startPipeline(List.of(sox, pacat));
-            Player player = new Player(this, hz, sink, pipeline.get(0), pipeline.get(1));
-            players.add(player);
-            return player;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot start sox | pacat", e);
-        }
+        Player player = Player.start(address, runtimeDir.resolve("player.log"), sink, hz, Map.of(),
+                players::remove, INSTALL_HINT);
+        players.add(player);
+        return player;
     }
 
     /**
@@ -241,6 +239,7 @@ public final class PulseServer implements AutoCloseable {
      * loopback source is {@code name + ".monitor"}. Not restored by
      * {@link #restart()}.
      */
+    @Override
     public int loadNullSink(String name) {
         if (!name.matches("[A-Za-z0-9_.-]+")) {
             throw new IllegalArgumentException("sink name must match [A-Za-z0-9_.-]+, got '" + name + "'");
@@ -255,6 +254,7 @@ public final class PulseServer implements AutoCloseable {
     }
 
     /** Unloads a module, e.g. a sink from {@link #loadNullSink(String)}: its streams lose their device. */
+    @Override
     public void unloadModule(int index) {
         pactl("unload-module", Integer.toString(index));
     }
@@ -263,6 +263,7 @@ public final class PulseServer implements AutoCloseable {
      * Kills the daemon with SIGKILL and waits until it is gone, so that clients
      * see their server vanish without a goodbye. {@link #restart()} brings it back.
      */
+    @Override
     public synchronized void kill() {
         ensureOpen();
         if (daemon != null) {
@@ -278,6 +279,7 @@ public final class PulseServer implements AutoCloseable {
      * (killing it first if it still runs), and waits until it answers. Clients
      * must reconnect; modules loaded with {@link #loadNullSink(String)} are gone.
      */
+    @Override
     public synchronized void restart() {
         ensureOpen();
         if (daemon != null && daemon.isAlive()) {
@@ -419,10 +421,6 @@ public final class PulseServer implements AutoCloseable {
         }
     }
 
-    void removePlayer(Player player) {
-        players.remove(player);
-    }
-
     /** Shutdown hook: the JVM is exiting without close(); leave no process behind. */
     private void destroyProcessesNow() {
         for (Player player : players) {
@@ -515,13 +513,18 @@ public final class PulseServer implements AutoCloseable {
     }
 
     static void requireCommand(String name) {
+        requireCommand(name, INSTALL_HINT);
+    }
+
+    /** Throws, naming {@code name}, the PATH searched and {@code hint}, unless {@code name} is on the PATH. */
+    static void requireCommand(String name, String hint) {
         String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
         for (String dir : path.split(File.pathSeparator)) {
             if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, name))) {
                 return;
             }
         }
-        throw new IllegalStateException("'" + name + "' is not on the PATH (" + path + "); " + INSTALL_HINT);
+        throw new IllegalStateException("'" + name + "' is not on the PATH (" + path + "); " + hint);
     }
 
     private static void deleteRecursively(Path dir) {
@@ -539,22 +542,58 @@ public final class PulseServer implements AutoCloseable {
 
     /**
      * A running {@code sox synth sine | pacat} pipeline that plays one tone into a
-     * sink. {@link #close()} kills both processes and is idempotent; closing the
-     * server closes its players. Thread-safe.
+     * sink of any {@link AudioServer} ({@code pacat} speaks the PulseAudio
+     * protocol, which pipewire-pulse serves too). {@link #close()} kills both
+     * processes and is idempotent; closing the server closes its players.
+     * Thread-safe.
      */
     public static final class Player implements AutoCloseable {
-        private final PulseServer server;
         private final double frequency;
         private final String sink;
         private final Process sox;
         private final Process pacat;
+        private final Consumer<Player> onClose;
 
-        Player(PulseServer server, double frequency, String sink, Process sox, Process pacat) {
-            this.server = server;
+        private Player(double frequency, String sink, Process sox, Process pacat, Consumer<Player> onClose) {
             this.frequency = frequency;
             this.sink = sink;
             this.sox = sox;
             this.pacat = pacat;
+            this.onClose = onClose;
+        }
+
+        /**
+         * Plays a sine of {@code hz} at half of full scale (RMS 0.354) into
+         * {@code sink} of the server at {@code address}, as 48 kHz stereo s16le
+         * through {@code pacat} with 20 ms of latency. Both processes get
+         * {@code environment} on top of the JVM's; their stderr goes to {@code log}.
+         * {@code onClose} is told when the player is closed.
+         */
+        static Player start(String address, Path log, String sink, double hz, Map<String, String> environment,
+                Consumer<Player> onClose, String installHint) {
+            if (!(hz > 0 && hz < SAMPLE_RATE / 2.0)) {
+                throw new IllegalArgumentException("hz must be in (0, " + SAMPLE_RATE / 2 + "), got " + hz);
+            }
+            requireCommand("sox", installHint);
+            requireCommand("pacat", installHint);
+            String rate = Integer.toString(SAMPLE_RATE);
+            ProcessBuilder sox = new ProcessBuilder("sox", "-q", "-n",
+                    "-t", "raw", "-r", rate, "-e", "signed", "-b", "16", "-c", "2", "-",
+                    "synth", "sine", String.format(Locale.ROOT, "%.6f", hz), "vol", "0.5")
+                    .redirectError(Redirect.appendTo(log.toFile()));
+            ProcessBuilder pacat = new ProcessBuilder("pacat", "--server=" + address,
+                    "--raw", "--latency-msec=20", "--device=" + sink,
+                    "--format=s16le", "--rate=" + rate, "--channels=2")
+                    .redirectOutput(Redirect.DISCARD)
+                    .redirectError(Redirect.appendTo(log.toFile()));
+            sox.environment().putAll(environment);
+            pacat.environment().putAll(environment);
+            try {
+                List<Process> pipeline = ProcessBuilder.startPipeline(List.of(sox, pacat));
+                return new Player(hz, sink, pipeline.get(0), pipeline.get(1), onClose);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot start sox | pacat", e);
+            }
         }
 
         /** The tone's frequency in Hz. */
@@ -582,7 +621,7 @@ public final class PulseServer implements AutoCloseable {
             destroyNow();
             awaitExit(pacat, STOP_TIMEOUT);
             awaitExit(sox, STOP_TIMEOUT);
-            server.removePlayer(this);
+            onClose.accept(this);
         }
 
         void destroyNow() {

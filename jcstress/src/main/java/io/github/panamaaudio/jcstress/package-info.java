@@ -12,5 +12,10 @@
  * Each test makes a fresh pool per sample and closes it in its {@code @Arbiter}, so
  * the off-heap segments of millions of samples do not pile up. Run them with
  * {@code scripts/jcstress}.
+ *
+ * <p>The packet and stream protocol built on the pool (leases, stream close, the leak
+ * watch) is tested by the classes of this module in the library's own package,
+ * {@code io.github.panamaaudio} (see {@code ProtocolFixture} there), which need its
+ * package-private members.
  */
 package io.github.panamaaudio.jcstress;

@@ -9,16 +9,17 @@ import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Locale;
 
 /**
  * Loads the C shim before any generated binding class is touched.
  *
  * <p>The library comes from the system property {@value #LIBRARY_PROPERTY} (an
- * installed copy) or from the jar's {@code native/<os>-<arch>/} directory, copied
- * into a fresh private directory (mode 0700, unpredictable name), loaded, and
- * deleted again: the mapping outlives the file.
+ * installed copy) or from the jar's {@code native/<os>-<arch>/} directory
+ * ({@link NativePlatform}: {@code libpanamaaudio.so} on Linux, {@code panamaaudio.dll} on
+ * Windows), copied into a fresh directory only the user can use, with an unpredictable
+ * name ({@link Extraction}), and loaded. On Linux the copy is deleted right away (the
+ * mapping outlives the file). Windows cannot delete a loaded DLL, so there the copy stays
+ * and a later start removes the extractions no process uses any more.
  *
  * <p>Thread-safety: {@link #ensureLoaded()} may be called from any thread; the
  * first call loads, later calls return the first outcome.
@@ -29,7 +30,6 @@ public final class ShimLoader {
     public static final String LIBRARY_PROPERTY = "panamaaudio.library.path";
 
     private static final System.Logger LOG = System.getLogger("io.github.panamaaudio");
-    private static final String LIBRARY_FILE = "libpanamaaudio.so";
     private static final String MODULE_NAME = "io.github.panamaaudio";
 
     private static final Object LOCK = new Object();
@@ -63,16 +63,7 @@ public final class ShimLoader {
 
     /** The {@code <os>-<arch>} directory name of this platform inside the jar. */
     public static String platform() {
-        String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
-        String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
-        String osPart = os.startsWith("linux") ? "linux" : os.startsWith("mac") ? "darwin"
-                : os.startsWith("windows") ? "windows" : os.replace(' ', '_');
-        String archPart = switch (arch) {
-            case "amd64", "x86_64" -> "x86_64";
-            case "aarch64", "arm64" -> "aarch64";
-            default -> arch;
-        };
-        return osPart + "-" + archPart;
+        return NativePlatform.current().directoryName();
     }
 
     /** The one line to print when --enable-native-access is missing for this code. */
@@ -114,21 +105,37 @@ public final class ShimLoader {
     }
 
     private static void loadBundled() throws IOException {
-        String resource = "/native/" + platform() + "/" + LIBRARY_FILE;
+        NativePlatform platform = NativePlatform.current();
+        String resource = platform.resourcePath();
         try (InputStream in = ShimLoader.class.getResourceAsStream(resource)) {
             if (in == null) {
                 throw new UnsatisfiedLinkError("no " + resource + " in the jar: this platform is not supported yet"
-                        + " (or set -D" + LIBRARY_PROPERTY + "=/path/to/" + LIBRARY_FILE + ")");
+                        + " (or set -D" + LIBRARY_PROPERTY + "=/path/to/" + platform.libraryFileName() + ")");
             }
-            Path dir = Files.createTempDirectory("panama-audio-",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            Path file = dir.resolve(LIBRARY_FILE);
+            Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+            if (!platform.deletesLoadedLibrary()) {
+                try {
+                    int removed = Extraction.removeStale(tmp, Extraction.STALE_AFTER);
+                    if (removed > 0) {
+                        LOG.log(Level.DEBUG, "removed {0} earlier extraction(s) of the C shim", removed);
+                    }
+                } catch (IOException e) {
+                    LOG.log(Level.DEBUG, "could not look for earlier extractions of the C shim: " + e);
+                }
+            }
+            Path dir = Extraction.createPrivateDirectory(tmp, platform);
+            Path file = dir.resolve(platform.libraryFileName());
+            boolean loadedHere = false;
             try {
                 Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
                 System.load(file.toString());
+                loadedHere = true;
             } finally {
-                Files.deleteIfExists(file);
-                Files.deleteIfExists(dir);
+                // never delete a DLL Windows has loaded; everything else goes now
+                if (!loadedHere || platform.deletesLoadedLibrary()) {
+                    Files.deleteIfExists(file);
+                    Files.deleteIfExists(dir);
+                }
             }
         }
     }

@@ -66,6 +66,13 @@ final class CaptureTimeline {
     private final Marks marks;
     private final LibC self;
     private final boolean inProcess;
+    /**
+     * Whether onRead asks for the thread's allocated bytes on every read (to name the
+     * reads that allocate): a JNI call into the JVM per packet, which costs the measured
+     * process CPU that parec does not pay. Off by default: the CPU rounds take the
+     * window's total allocation only; {@code -Dbench.allocationsPerRead=true} turns it on.
+     */
+    private static final boolean PER_READ_ALLOCATIONS = Boolean.getBoolean("bench.allocationsPerRead");
 
     private boolean started;
     private long firstNanos;
@@ -116,7 +123,7 @@ final class CaptureTimeline {
                 if (discontinuity) {
                     w.discontinuities++;
                 }
-                if (inProcess) {
+                if (inProcess && PER_READ_ALLOCATIONS) {
                     long allocatedNow = allocated();
                     if (allocatedNow != w.lastAllocated) {
                         if (w.allocatingReads < NOTED_ALLOCATIONS) {
