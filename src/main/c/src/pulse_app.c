@@ -27,11 +27,16 @@
  * caller's memory. Mixing needs the inputs side by side, hence the copy; it is
  * the only stream kind that stages (a device stream copies straight into the
  * caller's memory). The packet is emitted when every *live* monitor stream (one
- * that delivered within the last `idle_ns`) has a packet staged, or when the
- * oldest staged one has waited `mix_wait_ns` (a stream that lags is then mixed
- * into a later packet). Streams of one sink deliver together, so in practice
- * they are mixed packet by packet; streams on different sinks are aligned to
- * within one packet (their sinks' clocks are not related).
+ * that delivered within the last `idle_ns`, 2 packets + 100 ms) has a packet
+ * staged, or when the oldest staged one has waited `mix_wait_ns` (= idle_ns: a
+ * stream that stopped delivering holds the others back once, by that much,
+ * then it is no longer live). The wait is that long on purpose: pipewire-pulse
+ * delivers each stream in quanta (up to 2048 frames) at its own phase, and a
+ * shorter wait emitted unpaired packets, so the timeline ran fast. Streams are
+ * mixed packet by packet in the order they deliver; a stream that starts is
+ * aligned with the others to within one packet. Streams on different sinks run
+ * on unrelated clocks: the faster one's surplus waits in its server queue
+ * (and, after buffer_ms of drift, is lost there and flagged DISCONTINUITY).
  *
  * The timeline. Positions are the frames delivered (always += packet_frames,
  * never a gap). While no monitor stream is live — the application is silent,
@@ -112,7 +117,7 @@ struct app_stream {
     int listed;                  /* the initial sink-input list is complete */
     int64_t packet_ns;
     int64_t idle_ns;             /* a monitor stream silent this long is not live */
-    int64_t mix_wait_ns;         /* how long a staged packet waits for the other live streams */
+    int64_t mix_wait_ns;         /* how long a staged packet waits for the other live streams (idle_ns) */
     int64_t clock_ns;            /* the time of the next packet's first frame (schedule) */
     /* The reader's clock: the time spent inside app_read, the only time the
      * connection is driven. Liveness and the mixing wait are measured on it, so a
@@ -611,7 +616,7 @@ int32_t pulse_app_stream_open(pulse_context *ctx, const pac_stream_params *p, pa
     }
     app_stream *as = calloc(1, sizeof *as);
     if (as == NULL) return pac_fail(PAC_E_NO_MEMORY, "calloc of the application stream failed");
-    pac_stream_init(&as->base, &app_stream_ops, p);
+    pac_stream_init(&as->base, &app_stream_ops, p->format, p->rate, p->channels, p->packet_frames);
     as->target = p->target;
     as->pid = p->pid;
     if (p->target == PAC_TARGET_APPLICATION_NAME) {
@@ -624,8 +629,7 @@ int32_t pulse_app_stream_open(pulse_context *ctx, const pac_stream_params *p, pa
     as->buffer_ms = p->buffer_ms;
     as->packet_ns = (int64_t)((__int128)p->packet_frames * 1000000000 / p->rate);
     as->idle_ns = 2 * as->packet_ns + 100000000;
-    as->mix_wait_ns = as->packet_ns < 50000000 ? as->packet_ns : 50000000;
-    if (as->mix_wait_ns < 5000000) as->mix_wait_ns = 5000000;
+    as->mix_wait_ns = as->idle_ns;
     as->fresh = 1;
     int64_t deadline = pac_deadline_after(ctx->timeout_ms);
     int32_t rc = pulse_conn_init(&as->conn, ctx->app_name);
