@@ -75,7 +75,8 @@ public final class AudioDevice {
 
     /**
      * {@return the device's own sample format, if it is one of {@link SampleFormat}}
-     * (No backend reports one yet, so this is empty for now.)
+     * (Empty when the device's format is none of these, and for the tone backend, which
+     * produces any.)
      */
     public Optional<SampleFormat> nativeFormat() {
         return Optional.ofNullable(nativeFormat);

@@ -57,8 +57,8 @@ public final class AudioPacket implements AutoCloseable {
     /**
      * Flag: the stream follows a default device and re-attached to a new one just
      * before this packet (the default changed or went away). Always with
-     * {@link #FLAG_DISCONTINUITY}. (The C shim does not report re-attachment yet: until
-     * its context API lands, no packet carries this flag.)
+     * {@link #FLAG_DISCONTINUITY}. With no device to follow (no output at all), the
+     * silent packets that keep the clock carry it on the first of them too.
      */
     public static final int FLAG_ROUTE_CHANGED = 4;
 

@@ -295,11 +295,10 @@ public final class AudioStream implements AutoCloseable {
      * Pauses capture on the server (PulseAudio: the stream is corked): no data and no
      * CPU while paused; a blocked {@code next()} keeps waiting. Idempotent; any thread.
      *
-     * <p>Not available yet: until the shim's context API lands, every backend refuses
-     * it with {@code INTERNAL} and the stream keeps capturing.
+     * The tone backend stops its real-time clock instead.
      *
-     * @throws AudioException {@code CLOSED} if the stream is closed; {@code INTERNAL}
-     *                        while no backend supports pausing (see above)
+     * @throws AudioException {@code CLOSED} if the stream is closed, or the backend's
+     *                        failure (e.g. {@code DEVICE_LOST}, {@code BACKEND_DISCONNECTED})
      */
     public void pause() throws AudioException {
         core.pause(true);
@@ -307,16 +306,16 @@ public final class AudioStream implements AutoCloseable {
 
     /**
      * Resumes after {@link #pause()}; the first packet after it is flagged
-     * {@link AudioPacket#isDiscontinuity()}. Not available yet, like {@link #pause()}.
+     * {@link AudioPacket#isDiscontinuity()} (a pause's gap is not counted in
+     * {@link #overruns()}). Idempotent; any thread.
      *
-     * @throws AudioException {@code CLOSED} if the stream is closed; {@code INTERNAL}
-     *                        while no backend supports pausing
+     * @throws AudioException {@code CLOSED} if the stream is closed, or the backend's failure
      */
     public void resume() throws AudioException {
         core.pause(false);
     }
 
-    /** {@return whether the stream is paused} (Always {@code false} while {@link #pause()} is not available.) */
+    /** {@return whether the stream is paused} */
     public boolean isPaused() {
         return core.isPaused();
     }

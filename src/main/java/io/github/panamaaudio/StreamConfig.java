@@ -41,13 +41,16 @@ public final class StreamConfig {
      * switch is flagged {@link AudioPacket#isRouteChanged()}); a stream on an
      * <em>explicit</em> device never moves and ends with
      * {@link AudioException.Kind#DEVICE_LOST} when the device goes away. An output's
-     * loopback is never replaced by an input. (The C shim does not report a re-attach
-     * yet: until its context API lands, no packet is flagged {@code isRouteChanged()}.)
+     * loopback is never replaced by an input: with no output at all, a stream on the
+     * default output's loopback delivers {@linkplain AudioPacket#isSilent() silent}
+     * packets on the real-time clock until one appears. A default input that is an
+     * output's loopback (PulseAudio picks one when no input is left) counts as none.
      *
-     * <p>Applications are not capturable yet: until the shim's context API lands,
-     * opening an {@link Kind#APPLICATION_PROCESS} or {@link Kind#APPLICATION_NAME}
-     * source fails ({@code BACKEND_UNAVAILABLE} on PulseAudio, {@code DEVICE_NOT_FOUND}
-     * on the tone backend, which has no applications).
+     * <p>Applications are not capturable yet: opening an {@link Kind#APPLICATION_PROCESS}
+     * or {@link Kind#APPLICATION_NAME} source fails ({@code FORMAT_UNSUPPORTED} on
+     * PulseAudio until per-application capture lands, {@code DEVICE_NOT_FOUND} on the
+     * tone backend, which has no applications); a process id that does not exist is
+     * {@code DEVICE_NOT_FOUND} already.
      *
      * <p>Thread-safety: an immutable record.
      *

@@ -187,23 +187,6 @@ class PulseCliTest {
         }
     }
 
-    /**
-     * The library's pulse bridge cannot capture applications yet. When the shim's
-     * context API lands this test fails: delete it then (CliEventsAndAppsIT records an
-     * application through --app).
-     */
-    @Test
-    void appCaptureBeforeTheShimSupportsItIsARuntimeFailureNamingApp() {
-        Path file = dir.resolve("app.wav");
-        Cli run = Cli.run("record", "--server", pulse.address(), "--app", "A", "--duration", "1s",
-                "--output", file.toString());
-        assertEquals(Main.EXIT_FAILURE, run.status(),
-                () -> "the shim captures applications now: delete this test; CliEventsAndAppsIT covers --app. " + run);
-        assertEquals(1, run.err().lines().count(), run::toString);
-        assertTrue(run.err().startsWith("error: --app A: "), run::toString);
-        assertTrue(Files.notExists(file), "no file for a stream that never opened");
-    }
-
     @Test
     void anUnknownDeviceOnTheServerExitsWithUsageStatusNamingTheDevice() {
         Path file = dir.resolve("unknown.wav");
