@@ -5,6 +5,9 @@
 #include "internal.h" /* pac_now_ns */
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <math.h>
+#include <signal.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -688,6 +691,200 @@ static void test_pulse_follow_default_and_pause(const char *server) {
     pac_stream_close(s);
 }
 
+/* ---- pulse: application capture --------------------------------------------- */
+
+/* A mono s16le 48 kHz sine file of `seconds` at half of full scale. */
+static int write_tone_file(const char *path, double hz, int seconds) {
+    FILE *f = fopen(path, "wb");
+    if (f == NULL) return -1;
+    int16_t block[4800];
+    long n = 0;
+    for (int b = 0; b < seconds * 10; b++) {
+        for (int i = 0; i < 4800; i++, n++) block[i] = (int16_t)(16384.0 * sin(2 * M_PI * hz * (double)n / 48000.0));
+        if (fwrite(block, sizeof block, 1, f) != 1) { fclose(f); return -1; }
+    }
+    return fclose(f);
+}
+
+/* pacat playing `file` into pac_sink as application `name`; its pid (the pacat
+ * process: the one the server knows), or -1. */
+static pid_t start_player(const char *server, const char *name, const char *file) {
+    pid_t pid = fork();
+    if (pid != 0) return pid;
+    char srv[600], client[300], prop[300];
+    snprintf(srv, sizeof srv, "--server=%s", server);
+    snprintf(client, sizeof client, "--client-name=%s", name);
+    snprintf(prop, sizeof prop, "--property=application.name=%s", name);
+    int devnull = open("/dev/null", O_WRONLY);
+    if (devnull >= 0) { dup2(devnull, STDOUT_FILENO); dup2(devnull, STDERR_FILENO); }
+    execlp("pacat", "pacat", srv, client, prop, "--raw", "--format=s16le", "--rate=48000", "--channels=1",
+           "--latency-msec=20", "--device=pac_sink", "--playback", file, (char *)NULL);
+    _exit(127);
+}
+
+static void stop_player(pid_t pid) {
+    if (pid <= 0) return;
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+}
+
+/* Goertzel power of `hz` in channel 0 of `frames` interleaved stereo s16 frames. */
+static double tone_power(const int16_t *samples, long frames, double hz) {
+    double w = 2 * M_PI * hz / 48000.0, c = 2 * cos(w), s1 = 0, s2 = 0;
+    for (long i = 0; i < frames; i++) {
+        double hann = 0.5 - 0.5 * cos(2 * M_PI * (double)i / (double)(frames - 1));
+        double s0 = hann * samples[2 * i] / 32768.0 + c * s1 - s2;
+        s2 = s1;
+        s1 = s0;
+    }
+    return s1 * s1 + s2 * s2 - c * s1 * s2;
+}
+
+/* Reads packets until one is not SILENT (at most `ms`); checks that positions
+ * follow each other. Returns that packet's index, or -1. */
+static int read_until_sound(pac_stream *s, uint8_t *buf, int64_t cap, int64_t *expected, int ms, int *silent) {
+    pac_packet_info info;
+    int64_t t0 = pac_now_ns();
+    for (int n = 0; pac_now_ns() - t0 < (int64_t)ms * 1000000; n++) {
+        int32_t rc = pac_stream_read(s, buf, cap, 1000, &info, NULL);
+        if (rc == PAC_E_TIMEOUT) continue;
+        CHECK(rc == PAC_OK, "app read: %d", rc);
+        if (rc != PAC_OK) return -1;
+        CHECK(info.position == *expected, "app position %lld, expected %lld", (long long)info.position,
+              (long long)*expected);
+        *expected = info.position + info.frames;
+        if (!(info.flags & PAC_FLAG_SILENT)) return n;
+        (*silent)++;
+    }
+    return -1;
+}
+
+/* Separation (dB) of `hz` over `other_hz` in a second of capture after `s` plays. */
+static double capture_separation(pac_stream *s, int64_t *expected, double hz, double other_hz, double *level_db) {
+    enum { FRAMES = 480, PACKETS = 100 };
+    static int16_t capture[FRAMES * PACKETS * 2];
+    pac_packet_info info;
+    for (int p = 0; p < PACKETS; p++) {
+        int32_t rc = pac_stream_read(s, (uint8_t *)(capture + p * FRAMES * 2), FRAMES * 4, 2000, &info, NULL);
+        CHECK(rc == PAC_OK && info.position == *expected, "app capture read %d: %d", p, rc);
+        if (rc != PAC_OK) return 0;
+        *expected = info.position + info.frames;
+    }
+    double a = tone_power(capture, FRAMES * PACKETS, hz), b = tone_power(capture, FRAMES * PACKETS, other_hz);
+    /* a full-scale sine of N samples with a Hann window: (N/4)^2 */
+    double full = (FRAMES * PACKETS / 4.0) * (FRAMES * PACKETS / 4.0);
+    *level_db = 10 * log10(a / full + 1e-30);
+    return 10 * log10((a + 1e-30) / (b + 1e-30));
+}
+
+/* Applications: a pid that does not exist is DEVICE_NOT_FOUND naming it; an
+ * application by name that does not play yet gives SILENT packets on the clock,
+ * then its tone alone (1 kHz, the other player's 3 kHz far below), by name and by
+ * pid; when it stops, SILENT packets again; positions never jump; pause gives
+ * nothing and a DISCONTINUITY after. */
+static void test_pulse_application_capture(const char *server) {
+    pac_stream *s = NULL;
+    pac_error e;
+    pac_stream_params p = stream_params(PAC_TARGET_APPLICATION_PID, NULL, PAC_FORMAT_S16LE, 48000, 2, 480);
+    p.pid = 0x7ffffff0u;
+    int32_t rc = pac_stream_open(pulse_ctx, &p, &s, &e);
+    CHECK(rc == PAC_E_DEVICE_NOT_FOUND && s == NULL && strstr((char *)e.detail, "2147483632"),
+          "missing pid: %d '%s'", rc, e.detail);
+
+    char name_a[64], name_b[64], file_a[128], file_b[128];
+    snprintf(name_a, sizeof name_a, "pac_app_a_%d", (int)getpid());
+    snprintf(name_b, sizeof name_b, "pac_app_b_%d", (int)getpid());
+    snprintf(file_a, sizeof file_a, "/tmp/pac_app_a_%d.raw", (int)getpid());
+    snprintf(file_b, sizeof file_b, "/tmp/pac_app_b_%d.raw", (int)getpid());
+    CHECK(write_tone_file(file_a, 1000, 20) == 0 && write_tone_file(file_b, 3000, 20) == 0, "tone files");
+
+    p = stream_params(PAC_TARGET_APPLICATION_NAME, NULL, PAC_FORMAT_S16LE, 48000, 2, 480);
+    p.application = name_a;
+    rc = pac_stream_open(pulse_ctx, &p, &s, &e);
+    CHECK(rc == PAC_OK, "open by name: %d '%s'", rc, e.detail);
+    if (rc != PAC_OK) return;
+    uint8_t buf[1920];
+    pac_packet_info info;
+    int64_t expected = 0, t0 = pac_now_ns();
+    int silent = 0;
+    for (int n = 0; n < 40; n++) {
+        rc = pac_stream_read(s, buf, sizeof buf, 2000, &info, NULL);
+        CHECK(rc == PAC_OK && (info.flags & PAC_FLAG_SILENT) && info.position == expected,
+              "waiting for %s: packet %d rc %d flags %u", name_a, n, rc, info.flags);
+        expected = info.position + info.frames;
+    }
+    int64_t waited_ms = (pac_now_ns() - t0) / 1000000;
+    CHECK(waited_ms >= 300 && waited_ms < 1500, "40 silent packets of 10 ms in %lld ms", (long long)waited_ms);
+
+    pid_t a = start_player(server, name_a, file_a), b = start_player(server, name_b, file_b);
+    int first = read_until_sound(s, buf, sizeof buf, &expected, 5000, &silent);
+    CHECK(first >= 0, "%s's tone did not arrive", name_a);
+    double level = 0, sep = capture_separation(s, &expected, 1000, 3000, &level);
+    CHECK(sep > 50 && level > -9 && level < -3, "by name: 1 kHz %.1f dB over 3 kHz, level %.1f dB", sep, level);
+    fprintf(stderr, "application by name: 1 kHz at %.1f dBFS, %.1f dB above the other application's 3 kHz\n",
+            level, sep);
+
+    /* the same by pid, beside the stream by name */
+    pac_stream *by_pid = NULL;
+    p = stream_params(PAC_TARGET_APPLICATION_PID, NULL, PAC_FORMAT_S16LE, 48000, 2, 480);
+    p.pid = (uint32_t)a;
+    rc = pac_stream_open(pulse_ctx, &p, &by_pid, &e);
+    CHECK(rc == PAC_OK, "open by pid %d: %d '%s'", (int)a, rc, e.detail);
+    if (rc == PAC_OK) {
+        int64_t pid_expected = 0;
+        int pid_silent = 0;
+        CHECK(read_until_sound(by_pid, buf, sizeof buf, &pid_expected, 3000, &pid_silent) >= 0, "by pid: no tone");
+        double pid_level = 0, pid_sep = capture_separation(by_pid, &pid_expected, 1000, 3000, &pid_level);
+        CHECK(pid_sep > 50, "by pid: 1 kHz %.1f dB over 3 kHz", pid_sep);
+        /* pause: nothing; resume: DISCONTINUITY, positions go on */
+        CHECK(pac_stream_pause(by_pid, 1, NULL) == PAC_OK, "pause");
+        int during = 0;
+        int64_t p0 = pac_now_ns();
+        while (pac_now_ns() - p0 < 300000000LL)
+            if (pac_stream_read(by_pid, buf, sizeof buf, 50, &info, NULL) == PAC_OK) during++;
+        CHECK(during == 0, "%d packets while paused", during);
+        CHECK(pac_stream_pause(by_pid, 0, NULL) == PAC_OK, "resume");
+        rc = pac_stream_read(by_pid, buf, sizeof buf, 3000, &info, NULL);
+        CHECK(rc == PAC_OK && (info.flags & PAC_FLAG_DISCONTINUITY) && info.position == pid_expected,
+              "after resume: %d flags %u position %lld", rc, info.flags, (long long)info.position);
+        pac_stream_stats st;
+        CHECK(pac_stream_stats_get(by_pid, &st, NULL) == PAC_OK, "stats");
+        pac_stream_close(by_pid);
+    }
+
+    /* A stops: silence on the clock again, no gap in positions (first catch up
+     * with what queued while the pid stream was tested) */
+    int64_t c0 = pac_now_ns();
+    do {
+        rc = pac_stream_read(s, buf, sizeof buf, 1000, &info, NULL);
+        CHECK(rc == PAC_OK && info.position == expected, "catching up: rc %d position %lld/%lld", rc,
+              (long long)info.position, (long long)expected);
+        expected = info.position + info.frames;
+    } while (rc == PAC_OK && info.timestamp_ns < pac_now_ns() - 50000000 && pac_now_ns() - c0 < 5000000000LL);
+    stop_player(a);
+    int64_t s0 = pac_now_ns();
+    int64_t silent_from = -1, packets = 0;
+    while (pac_now_ns() - s0 < 1500000000LL) {
+        rc = pac_stream_read(s, buf, sizeof buf, 2000, &info, NULL);
+        CHECK(rc == PAC_OK && info.position == expected, "after stop: rc %d position %lld/%lld", rc,
+              (long long)info.position, (long long)expected);
+        if (rc != PAC_OK) break;
+        expected = info.position + info.frames;
+        packets++;
+        if ((info.flags & PAC_FLAG_SILENT) && silent_from < 0) silent_from = pac_now_ns();
+        if (!(info.flags & PAC_FLAG_SILENT)) silent_from = -1;
+    }
+    CHECK(silent_from >= 0 && silent_from - s0 < 800000000LL, "silent %lld ms after the player stopped",
+          (long long)(silent_from - s0) / 1000000);
+    CHECK(packets >= 120 && packets <= 170, "%lld packets of 10 ms in 1.5 s", (long long)packets);
+    pac_stream_interrupt(s, NULL);
+    CHECK(pac_stream_read(s, buf, sizeof buf, 1000, &info, NULL) == PAC_E_CLOSED, "closed");
+    pac_stream_close(s);
+    stop_player(b);
+    unlink(file_a);
+    unlink(file_b);
+}
+
 int main(void) {
     CHECK(pac_abi_version() == PAC_ABI_VERSION, "abi");
     CHECK(pac_context_open("tone", NULL, &tone_ctx, NULL) == PAC_OK, "tone context");
@@ -712,8 +909,9 @@ int main(void) {
         test_pulse_stats_and_interrupt_do_not_wait_for_a_blocked_reader(server);
         test_pulse_events(server);
         test_pulse_follow_default_and_pause(server);
+        test_pulse_application_capture(server);
         pac_context_close(pulse_ctx);
-        tests += 8;
+        tests += 9;
     }
     else fprintf(stderr, "shim_test: PAC_TEST_PULSE_SERVER unset, pulse part not run\n");
     printf("%d passed, %d failed\n", failures == 0 ? tests : 0, failures);
