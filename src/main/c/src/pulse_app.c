@@ -616,7 +616,7 @@ int32_t pulse_app_stream_open(pulse_context *ctx, const pac_stream_params *p, pa
     }
     app_stream *as = calloc(1, sizeof *as);
     if (as == NULL) return pac_fail(PAC_E_NO_MEMORY, "calloc of the application stream failed");
-    pac_stream_init(&as->base, &app_stream_ops, p->format, p->rate, p->channels, p->packet_frames);
+    pac_stream_init(&as->base, &app_stream_ops, p);
     as->target = p->target;
     as->pid = p->pid;
     if (p->target == PAC_TARGET_APPLICATION_NAME) {
