@@ -215,7 +215,9 @@ class ContextApiTest {
                 }
             }
             assertEquals(200, expected.size());
-            try (AudioCapture capture = ContextTestSupport.capture(server)) {
+            // a graph of 200 devices makes a new stream slow to start (PipeWire: seconds)
+            try (AudioCapture capture = AudioCapture.builder().backend("pulse").option("server", server.address())
+                    .timeout(Duration.ofSeconds(30)).open()) {
                 List<AudioDevice> devices = capture.devices();
                 Map<String, AudioDevice> byId = new HashMap<>();
                 for (AudioDevice d : devices) {
@@ -228,8 +230,9 @@ class ContextApiTest {
                     assertEquals(directions.get(e.getKey()), d.direction(), e.getKey());
                 }
                 assertTrue(devices.stream().noneMatch(d -> d.id().endsWith(".monitor")), "no loopback is listed");
-                // the ids round-trip: each opens its device (a sample; every open is a connection)
-                for (int i = 0; i < 50; i += 7) {
+                // the ids round-trip: each opens its device (a sample at both ends of the list and the
+                // middle; every open is a connection, and on a graph this size a slow one)
+                for (int i : new int[] {0, 25, 49}) {
                     for (String id : List.of("pac_u8_out_" + i, "pac_u8_in_" + (3 * i + 1))) {
                         try (AudioStream s = capture.openStream(StreamConfig.builder()
                                 .source(StreamConfig.Source.device(byId.get(id))).build())) {
