@@ -215,9 +215,10 @@ typedef struct pac_stream_params {
  *   packet is delivered. Pulse: from the server's timing reports (the record
  *   queue's write index, the source's latency and, for a loopback, the sink's
  *   latency, at the instant of the report), extrapolated on the sample count
- *   between reports; before the first report of a (re-)attached stream (the first
- *   packet or so): the delivery time minus the client-side backlog minus one
- *   packet. Not clamped: after lost audio it jumps by the lost time. SILENT
+ *   between reports. The first packet of a (re-)attached or resumed stream waits
+ *   up to 200 ms for the server's first report; only without one is it stamped
+ *   with the delivery time minus the client-side backlog minus one packet. A
+ *   drift correction moves the clock by 0.5 ms a report at most. Not clamped: after lost audio it jumps by the lost time. SILENT
  *   packets of a default-following stream without a device: the real-time
  *   schedule since the device went. Tone, paced: the instant the real-time
  *   schedule gives the first frame (open time + position / rate, less the time

@@ -148,7 +148,13 @@ struct pulse_record {
     int64_t next_anchor_ns;
     int64_t lost_frames;         /* audio lost at the server so far (frames)      */
     int want_timing;             /* ask the server for a timing report now        */
+    int64_t clock_from_ns;       /* READY (or the last restart_clock): the first packet
+                                    waits up to PULSE_FIRST_REPORT_WAIT_NS for a report */
 };
+
+/* How long the first packet of a record stream waits for the server's first timing
+ * report, so that even it is stamped on the server's clock. */
+#define PULSE_FIRST_REPORT_WAIT_NS 200000000LL
 
 /* Prepares r for the format of s (nothing on the server yet). */
 void pulse_record_init(pulse_record *r, pulse_conn *c, const pac_stream *s);

@@ -86,6 +86,8 @@ static void on_record_state(pa_stream *st, void *userdata) {
         r->failed = 1;
     }
     if (state == PA_STREAM_READY) {
+        r->clock_from_ns = pac_now_ns();
+        r->want_timing = 1; /* the first report, at once */
         r->device_index = pa.pa_stream_get_device_index(st);
         const pa_buffer_attr *got = pa.pa_stream_get_buffer_attr(st);
         if (got != NULL) r->server_max_bytes = (int64_t)got->maxlength;
@@ -271,6 +273,9 @@ static int64_t packet_capture_time(pulse_record *r, int64_t pos, int64_t queue_b
 
 int32_t pulse_record_read_packet(pulse_record *r, uint8_t *dst, pac_packet_info *info) {
     if (r->st == NULL || r->failed || r->state != PA_STREAM_READY) return 0;
+    /* the first packet waits (a little) for the server's clock: stamped on a guess,
+     * it could come out later than the next one, stamped on the clock */
+    if (!r->anchored && pac_now_ns() - r->clock_from_ns < PULSE_FIRST_REPORT_WAIT_NS) return 0;
     uint32_t flags = 0;
     int64_t pos = server_read_position(r);
     int32_t rc = try_copy_packet(r, dst, &flags);
@@ -340,6 +345,7 @@ void pulse_record_restart_clock(pulse_record *r) {
     r->pending = 0;
     r->gap_known = 0;
     r->want_timing = 1;
+    r->clock_from_ns = pac_now_ns();
 }
 
 int32_t pulse_record_start(pulse_record *r, const char *source, uint32_t monitor_sink_input, int32_t buffer_ms,

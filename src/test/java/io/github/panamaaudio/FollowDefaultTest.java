@@ -102,8 +102,11 @@ class FollowDefaultTest {
         long ms = TimeUnit.NANOSECONDS.toMillis(route.receivedNanos() - changedNanos);
         assertTrue(ms < deadlineMillis, what + ": re-attached " + ms + " ms after the change");
         for (int i = 1; i < packets.size(); i++) {
-            assertEquals(packets.get(i - 1).position() + 480, packets.get(i).position(),
-                    what + ": positions continue across the switch");
+            Packet p = packets.get(i);
+            if (p == route || !p.discontinuity()) { // audio a server lost is flagged, and may move the position
+                assertEquals(packets.get(i - 1).position() + 480, p.position(),
+                        what + ": positions continue across the switch, packet " + i + " of " + packets.size());
+            }
         }
         return ms;
     }
