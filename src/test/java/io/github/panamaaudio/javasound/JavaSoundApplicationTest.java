@@ -3,8 +3,8 @@ package io.github.panamaaudio.javasound;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.panamaaudio.testing.PulseServer;
-import io.github.panamaaudio.testing.PulseServerExtension;
+import io.github.panamaaudio.testing.AudioServer;
+import io.github.panamaaudio.testing.AudioServers;
 
 import java.io.File;
 import java.lang.ProcessBuilder.Redirect;
@@ -13,10 +13,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ArgumentsSource;
 
 /**
  * The Java-Sound-only program records one application: a player that calls itself
@@ -24,22 +24,15 @@ import org.junit.jupiter.api.io.TempDir;
  * into the null sink, and the program records the mixer "Application: A" to a WAVE
  * file that is that tone.
  *
- * <p>Needs the shim's context API (application listing and capture): until it is
- * merged, {@code AudioCapture.applications()} is empty, no such mixer is listed, and
- * this test fails saying so.
+ * On PulseAudio and on PipeWire.
  */
-@ExtendWith(PulseServerExtension.class)
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class JavaSoundApplicationTest {
 
-    private final PulseServer server;
-
-    JavaSoundApplicationTest(PulseServer server) {
-        this.server = server;
-    }
-
-    @Test
-    void aJavaSoundOnlyProgramRecordsTheApplicationMixerByName(@TempDir Path dir) throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @ArgumentsSource(AudioServers.class)
+    void aJavaSoundOnlyProgramRecordsTheApplicationMixerByName(AudioServer server, @TempDir Path dir)
+            throws Exception {
         recordApplication(server.address(), server.sinkName(), "A", dir);
     }
 

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.panamaaudio.AudioCapture;
 import io.github.panamaaudio.AudioDevice;
-import io.github.panamaaudio.testing.PulseServer;
-import io.github.panamaaudio.testing.PulseServerExtension;
+import io.github.panamaaudio.testing.AudioServer;
+import io.github.panamaaudio.testing.AudioServers;
 import io.github.panamaaudio.testing.Signals;
 
 import java.nio.file.Path;
@@ -16,10 +16,10 @@ import java.util.concurrent.TimeUnit;
 
 import javax.sound.sampled.AudioFormat;
 
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ArgumentsSource;
 
 /**
  * A program written against {@code javax.sound.sampled} only ({@link JavaSoundRecorderMain},
@@ -27,7 +27,6 @@ import org.junit.jupiter.api.io.TempDir;
  * records 3 s of it to a WAVE file with {@code AudioSystem.write}, while a 1 kHz tone
  * plays into the sink; the file is that tone — its frequency and its level.
  */
-@ExtendWith(PulseServerExtension.class)
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class JavaSoundLoopbackTest {
 
@@ -35,19 +34,17 @@ class JavaSoundLoopbackTest {
     /** The players' half-scale sine. */
     static final double TONE_RMS = 0.5 / Math.sqrt(2);
 
-    private final PulseServer server;
-
-    JavaSoundLoopbackTest(PulseServer server) {
-        this.server = server;
-    }
-
-    @Test
-    void aJavaSoundOnlyProgramRecordsTheSinksLoopbackWithAudioSystemWrite(@TempDir Path dir) throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @ArgumentsSource(AudioServers.class)
+    void aJavaSoundOnlyProgramRecordsTheSinksLoopbackWithAudioSystemWrite(AudioServer server, @TempDir Path dir)
+            throws Exception {
         recordLoopback(server.address(), server.sinkName(), sink -> server.playTone(sink, TONE_HZ), "mixer", dir);
     }
 
-    @Test
-    void theJdksGetTargetDataLineWithTheMixerInfoRecordsTheSame(@TempDir Path dir) throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @ArgumentsSource(AudioServers.class)
+    void theJdksGetTargetDataLineWithTheMixerInfoRecordsTheSame(AudioServer server, @TempDir Path dir)
+            throws Exception {
         recordLoopback(server.address(), server.sinkName(), sink -> server.playTone(sink, TONE_HZ), "audiosystem", dir);
     }
 
