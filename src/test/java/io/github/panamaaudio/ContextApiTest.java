@@ -189,6 +189,7 @@ class ContextApiTest {
 
     @ParameterizedTest(name = "{0}")
     @ArgumentsSource(AudioServers.class)
+    @Timeout(value = 300, unit = TimeUnit.SECONDS) // 400 pactl runs; PipeWire takes ~0.1 s each, more under load
     void aListOfTwoHundredOutputsAndInputsWithEveryKindOfUtf8ParsesAndTheIdsRoundTrip(AudioServer server)
             throws Exception {
         List<Integer> modules = new ArrayList<>();
