@@ -32,7 +32,9 @@
  *   pac_stream_read(...)       called by one thread at a time; copies exactly one
  *                              packet (packet_frames frames) from the OS buffer into
  *                              the caller's memory, once, with no staging buffer and
- *                              no allocation. Blocks up to timeout_ms; a packet is
+ *                              no allocation (one exception: an application stream
+ *                              mixes its monitor streams from one preallocated packet
+ *                              each). Blocks up to timeout_ms; a packet is
  *                              never partially consumed, so a timeout loses nothing.
  *                              Pulse: the reading thread drives the stream's server
  *                              connection itself inside this call (no other thread).
