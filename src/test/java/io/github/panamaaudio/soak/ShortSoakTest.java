@@ -71,9 +71,10 @@ class ShortSoakTest {
                     name + " hit rate " + phase.get("hitRate") + "\n" + output);
             assertTrue(Long.parseLong(phase.get("heapGrowthBytes")) < Soak.MAX_GROWTH_BYTES,
                     name + " heap-after-GC growth " + phase.get("heapGrowthBytes") + " B\n" + output);
-            // RSS beyond the JVM's own NMT total: the shim's and libpulse's memory (the JIT's
-            // code cache grows while C2 compiles the capture path late in a 60 s run)
-            assertTrue(Long.parseLong(phase.get("rssOutsideJvmGrowthBytes")) < Soak.MAX_GROWTH_BYTES,
+            // a leak of the shim or libpulse grows both the RSS and the RSS outside the JVM's NMT
+            // total; the JVM's own memory moves only one of them (see Soak.Verdict.rssOk)
+            assertTrue(Long.parseLong(phase.get("rssGrowthBytes")) < Soak.MAX_GROWTH_BYTES
+                    || Long.parseLong(phase.get("rssOutsideJvmGrowthBytes")) < Soak.MAX_GROWTH_BYTES,
                     name + " RSS growth outside the JVM " + phase.get("rssOutsideJvmGrowthBytes") + " B (all RSS: "
                             + phase.get("rssGrowthBytes") + " B)\n" + output);
         }
