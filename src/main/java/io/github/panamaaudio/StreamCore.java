@@ -225,9 +225,6 @@ final class StreamCore {
                     return null;
                 }
                 pool.release(slot);
-                if (closing || rc == PacShim.PAC_E_CLOSED()) {
-                    throw closed();
-                }
                 throw readFailure(rc);
             }
             return lease(slot);
@@ -260,9 +257,6 @@ final class StreamCore {
                     return true;
                 }
                 if (rc != PacShim.PAC_E_TIMEOUT()) {
-                    if (closing || rc == PacShim.PAC_E_CLOSED()) {
-                        throw closed();
-                    }
                     throw readFailure(rc);
                 }
             } finally {
@@ -309,8 +303,14 @@ final class StreamCore {
         }
     }
 
-    /** The exception for a failed read, and the JFR event when the backend went away. */
+    /**
+     * The exception for a failed read (not a timeout): CLOSED once closing, else the
+     * shim's failure, with the JFR event when the backend went away.
+     */
     private AudioException readFailure(int rc) {
+        if (closing || rc == PacShim.PAC_E_CLOSED()) {
+            return closed();
+        }
         AudioException e = nativeStream.failure("reading " + config.name(), rc);
         if (e.kind() == AudioException.Kind.BACKEND_DISCONNECTED) {
             BackendDisconnectedEvent event = new BackendDisconnectedEvent();
@@ -365,10 +365,11 @@ final class StreamCore {
             }
         }
         int flags = pac_packet_info.flags(info);
-        packet.lease(sequence++, pac_packet_info.timestamp_ns(info), pac_packet_info.position(info),
-                (int) pac_packet_info.frames(info), flags,
+        long position = pac_packet_info.position(info);
+        long seq = sequence++;
+        packet.lease(seq, pac_packet_info.timestamp_ns(info), position, (int) pac_packet_info.frames(info), flags,
                 traceLeaks ? new Throwable("packet acquired here") : null);
-        count(flags, sequence - 1, pac_packet_info.position(info));
+        count(flags, seq, position);
         return packet;
     }
 

@@ -5,7 +5,8 @@ import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The pool's free slots as a lock-free stack: the slot released last is leased
+ * The pool's free slots, by index, as a lock-free stack (the pool maps an index to
+ * its slot): the slot released last is leased
  * next, so a reader that closes each packet before the next read keeps writing
  * into the same, cache-hot segment.
  *
@@ -29,9 +30,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * CAS could fool it.
  *
  * <h2>Memory ordering</h2>
- * A push writes {@code slots[i]} and {@code below[i]} with plain stores, then
- * publishes them with a volatile CAS of the head; a pop reads the head (volatile),
- * then {@code below[top]} and {@code slots[top]}, and keeps them only if its CAS of the
+ * A push writes {@code below[i]} with a plain store, then publishes it with a volatile
+ * CAS of the head; a pop reads the head (volatile), then {@code below[top]}, and keeps
+ * it only if its CAS of the
  * same head value succeeds. So everything the releasing thread wrote before
  * {@code push} happens-before the popping thread's use of the slot. A pop may read a
  * {@code below} value that a concurrent push is overwriting; its CAS then fails (the
@@ -40,24 +41,19 @@ import java.util.concurrent.atomic.AtomicLong;
 final class LifoFreeList {
 
     private static final VarHandle BELOW = MethodHandles.arrayElementVarHandle(int[].class);
-    private static final VarHandle SLOTS = MethodHandles.arrayElementVarHandle(SegmentPool.Slot[].class);
     private static final long INDEX_MASK = 0xffff_ffffL;
     private static final long STAMP_ONE = 1L << 32;
 
     private final AtomicLong head = new AtomicLong();
     private final int[] below;
-    private final SegmentPool.Slot[] slots;
 
-    /** A stack for slots with indices in {@code [0, capacity)}. */
+    /** A stack for slot indices in {@code [0, capacity)}. */
     LifoFreeList(int capacity) {
         this.below = new int[capacity];
-        this.slots = new SegmentPool.Slot[capacity];
     }
 
-    /** Pushes a slot that is not on the stack. Lock-free; volatile CAS. */
-    void push(SegmentPool.Slot slot) {
-        int i = slot.index();
-        SLOTS.set(slots, i, slot);
+    /** Pushes the index of a slot that is not on the stack. Lock-free; volatile CAS. */
+    void push(int i) {
         for (;;) {
             long h = head.get();
             BELOW.set(below, i, (int) h);
@@ -67,18 +63,17 @@ final class LifoFreeList {
         }
     }
 
-    /** Pops the slot pushed last, or returns {@code null} if the stack is empty. Lock-free. */
-    SegmentPool.Slot pop() {
+    /** Pops the index pushed last, or returns -1 if the stack is empty. Lock-free. */
+    int pop() {
         for (;;) {
             long h = head.get();
             int top = (int) h;
             if (top == 0) {
-                return null;
+                return -1;
             }
             int under = (int) BELOW.get(below, top - 1);
-            SegmentPool.Slot slot = (SegmentPool.Slot) SLOTS.get(slots, top - 1);
             if (head.compareAndSet(h, ((h & ~INDEX_MASK) + STAMP_ONE) | (under & INDEX_MASK))) {
-                return slot;
+                return top - 1;
             }
         }
     }

@@ -151,7 +151,7 @@ public final class SegmentPool implements AutoCloseable {
                 for (int i = initialSegments - 1; i >= 0; i--) { // pushed backwards: slot 0 goes out first
                     Slot slot = new Slot(this, slab.asSlice(i * stride, segmentBytes), i);
                     SLOT_BY_INDEX.setRelease(slotsByIndex, i, slot);
-                    free.push(slot);
+                    free.push(slot.index);
                 }
             }
         } catch (RuntimeException | Error e) {
@@ -164,9 +164,9 @@ public final class SegmentPool implements AutoCloseable {
     /**
      * Creates a pool and allocates its initial segments in one slab.
      *
-     * <p>The free list is an array of {@code maxSegments} references and as many
-     * {@code int} links, allocated up front on the heap: about 8 to 12 bytes per allowed
-     * segment.
+     * <p>The slot table ({@code maxSegments} references) and the free list (as many
+     * {@code int} links) are allocated up front on the heap: about 8 to 12 bytes per
+     * allowed segment.
      *
      * @param segmentBytes    usable size of each segment, in bytes, {@code [1, Integer.MAX_VALUE]};
      *                        each occupies this rounded up to a multiple of 64
@@ -212,7 +212,7 @@ public final class SegmentPool implements AutoCloseable {
      */
     public Slot tryAcquire() {
         ensureOpen();
-        Slot slot = free.pop();
+        Slot slot = popFree();
         if (slot != null) {
             return lease(slot, hits);
         }
@@ -220,7 +220,7 @@ public final class SegmentPool implements AutoCloseable {
             return allocateReservedSegment();
         }
         // At max; a slot may have been released since the first poll.
-        slot = free.pop();
+        slot = popFree();
         return slot == null ? null : lease(slot, hits);
     }
 
@@ -256,7 +256,7 @@ public final class SegmentPool implements AutoCloseable {
             for (int i = 0; i < SPIN_POLLS; i++) {
                 Thread.onSpinWait();
                 ensureOpen();
-                slot = free.pop();
+                slot = popFree();
                 if (slot != null) {
                     return lease(slot, misses);
                 }
@@ -288,7 +288,7 @@ public final class SegmentPool implements AutoCloseable {
             try {
                 for (;;) {
                     ensureOpen();
-                    Slot slot = free.pop();
+                    Slot slot = popFree();
                     if (slot != null) {
                         return slot;
                     }
@@ -316,7 +316,7 @@ public final class SegmentPool implements AutoCloseable {
      *
      * <p>Lock-free unless an acquire is waiting: a CAS of the slot's state
      * (LEASED&nbsp;&rarr;&nbsp;FREE, volatile), a striped counter increment, a push onto the
-     * free list (two plain stores, then a CAS of its head), a volatile read of the
+     * free list (one plain store, then a CAS of its head), a volatile read of the
      * waiter count; if it is non-zero, signals one waiter under a lock. Everything the
      * caller wrote before this call is visible to the slot's next owner. The caller must
      * not touch the slot or its segment afterwards.
@@ -374,7 +374,7 @@ public final class SegmentPool implements AutoCloseable {
         if (leaked) {
             leaks.increment();
         }
-        free.push(slot);
+        free.push(slot.index);
         if (waiters != 0) {
             signalWaiter();
         }
@@ -565,6 +565,12 @@ public final class SegmentPool implements AutoCloseable {
         } finally {
             lifecycleLock.unlock();
         }
+    }
+
+    /** The slot released last, or null if none is free. The index came off the stack, the slot from its table. */
+    private Slot popFree() {
+        int i = free.pop();
+        return i < 0 ? null : (Slot) SLOT_BY_INDEX.getAcquire(slotsByIndex, i);
     }
 
     /** Marks a slot taken off the free list (or just created) as leased and counts the outcome. */

@@ -12,7 +12,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -145,14 +144,7 @@ public final class PipeWireServer implements AudioServer, AutoCloseable {
      *     answer within 10 s (the message has the end of each daemon's log)
      */
     public static PipeWireServer start() {
-        Path dir;
-        try {
-            dir = Files.createTempDirectory("pac-pw-",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create a directory for pipewire", e);
-        }
-        return startIn(dir, true);
+        return startIn(PulseServer.privateTempDirectory("pac-pw-", "pipewire"), true);
     }
 
     /**
@@ -347,7 +339,7 @@ public final class PipeWireServer implements AudioServer, AutoCloseable {
             // the hook is running or will run; it finds nothing left to do
         }
         if (deleteDirOnClose) {
-            deleteRecursively(dir);
+            PulseServer.deleteRecursively(dir);
         }
     }
 
@@ -552,7 +544,7 @@ public final class PipeWireServer implements AudioServer, AutoCloseable {
         }
         killTagged(dir);
         if (deleteDirOnClose) {
-            deleteRecursively(dir);
+            PulseServer.deleteRecursively(dir);
         }
     }
 
@@ -636,18 +628,5 @@ public final class PipeWireServer implements AudioServer, AutoCloseable {
             }
         }
         return out.toString();
-    }
-
-    private static void deleteRecursively(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "cannot delete " + dir + ": " + e);
-        }
     }
 }

@@ -101,14 +101,17 @@ public final class PulseServer implements AudioServer, AutoCloseable {
      *     installed, or the server does not answer within 10 s
      */
     public static PulseServer start() {
-        Path dir;
+        return startIn(privateTempDirectory("pac-pulse-", "pulseaudio"), true);
+    }
+
+    /** A new 0700 directory under {@code java.io.tmpdir} for a private server of {@code what}. */
+    static Path privateTempDirectory(String prefix, String what) {
         try {
-            dir = Files.createTempDirectory("pac-pulse-",
+            return Files.createTempDirectory(prefix,
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot create a runtime directory for pulseaudio", e);
+            throw new UncheckedIOException("cannot create a directory for " + what, e);
         }
-        return startIn(dir, true);
     }
 
     /**
@@ -527,7 +530,7 @@ public final class PulseServer implements AudioServer, AutoCloseable {
         throw new IllegalStateException("'" + name + "' is not on the PATH (" + path + "); " + hint);
     }
 
-    private static void deleteRecursively(Path dir) {
+    static void deleteRecursively(Path dir) {
         if (!Files.exists(dir)) {
             return;
         }
