@@ -92,11 +92,6 @@ public final class AudioDevice {
         return channels;
     }
 
-    /** The same device with another default flag (the default changed). */
-    AudioDevice withDefault(boolean isDefault) {
-        return new AudioDevice(id, description, direction, isDefault, nativeFormat, sampleRate, channels);
-    }
-
     @Override
     public boolean equals(Object o) {
         return o instanceof AudioDevice d && id.equals(d.id) && description.equals(d.description)

@@ -166,9 +166,6 @@ final class StreamCore {
         return closing;
     }
 
-    boolean checked() {
-        return checked;
-    }
 
     // ---- reading --------------------------------------------------------------
 

@@ -7,7 +7,6 @@ import java.util.Objects;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Frees shared arenas as soon as no I/O or foreign call uses them any more: the deferred half
@@ -32,7 +31,6 @@ public final class ArenaReaper {
     private static final System.Logger LOG = System.getLogger("io.github.panamaaudio");
     private static final long FIRST_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     private static final long LAST_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
-    private static final AtomicInteger PENDING = new AtomicInteger();
 
     private ArenaReaper() {
     }
@@ -64,14 +62,8 @@ public final class ArenaReaper {
         if (task.tryFinish()) {
             return true;
         }
-        PENDING.incrementAndGet();
         task.schedule();
         return false;
-    }
-
-    /** Closes that are still waiting for an arena to be released. */
-    public static int pending() {
-        return PENDING.get();
     }
 
     /**
@@ -126,9 +118,7 @@ public final class ArenaReaper {
                 LOG.log(Level.ERROR, "a deferred close failed", e);
                 done = true;
             }
-            if (done) {
-                PENDING.decrementAndGet();
-            } else {
+            if (!done) {
                 schedule();
             }
         }
