@@ -218,7 +218,8 @@ typedef struct pac_stream_params {
  *   queue's write index, the source's latency and, for a loopback, the sink's
  *   latency, at the instant of the report), extrapolated on the sample count
  *   between reports. The first packet of a (re-)attached or resumed stream waits
- *   up to 200 ms for the server's first report; only without one is it stamped
+ *   up to 200 ms for the server's first report, while the client queue is less
+ *   than half full; only without one is it stamped
  *   with the delivery time minus the client-side backlog minus one packet. A
  *   drift correction moves the clock by 0.5 ms a report at most. Not clamped: after lost audio it jumps by the lost time. SILENT
  *   packets of a default-following stream without a device: the real-time
@@ -226,11 +227,11 @@ typedef struct pac_stream_params {
  *   schedule gives the first frame (open time + position / rate, less the time
  *   paused); tone, unpaced: the instant the read generated it.
  * position: the stream position of the first frame, in frames since the stream
- *   started. Pulse: from libpulse's read index (the server's count of what it
- *   sent, less what the client queue still holds), plus audio the server
+ *   started. Pulse: the frames the server sent — what the reader took, and once
+ *   the client queue refused audio, libpulse's read index (the server's count
+ *   less what the client queue holds at its reports) — plus audio the server
  *   dropped (see PAC_FLAG_DISCONTINUITY), so it runs with the source's sample
- *   clock, not with a count of packets; before the first timing report, the
- *   frames delivered so far. A re-attach continues from the position the next
+ *   clock, not with a count of packets. A re-attach continues from the position the next
  *   packet would have had. Tone: frames delivered so far. */
 typedef struct pac_packet_info {
     int64_t  bytes;          /* bytes written to dst: always one whole packet */

@@ -113,6 +113,7 @@ static void on_record_read(pa_stream *st, size_t nbytes, void *userdata) {
                 r->gap_count--; /* merge into the newest: still flagged, at the later gap */
             r->gaps[r->gap_count++] = at;
         }
+        r->refused = 1;
         r->want_timing = 1; /* the server's next report shows the read index past the gap */
     }
     r->queue_len = len;
@@ -131,6 +132,13 @@ static int64_t queued_bytes(pulse_record *r) {
  * It counts audio the client queue refused, so it runs with the server's sample
  * count, not with ours. -1 while libpulse has no valid read index. */
 static int64_t server_read_position(pulse_record *r) {
+    /* Until the client queue refused something, the server's count is exactly what
+     * the reader consumed. Use that: libpulse's read index is the server's minus
+     * the client queue's length when its report arrived, and audio still in
+     * flight then (pipewire-pulse and PulseAudio pass audio through a shared ring
+     * beside the socket that carries the report) made it run ahead by that much,
+     * until the next report. */
+    if (!r->refused) return r->consumed;
     const pa_timing_info *ti = pa.pa_stream_get_timing_info(r->st);
     if (ti == NULL || ti->read_index_corrupt || ti->read_index < 0) return -1;
     return ti->read_index + (int64_t)(r->frag_held ? r->frag_off : 0);
@@ -274,8 +282,14 @@ static int64_t packet_capture_time(pulse_record *r, int64_t pos, int64_t queue_b
 int32_t pulse_record_read_packet(pulse_record *r, uint8_t *dst, pac_packet_info *info) {
     if (r->st == NULL || r->failed || r->state != PA_STREAM_READY) return 0;
     /* the first packet waits (a little) for the server's clock: stamped on a guess,
-     * it could come out later than the next one, stamped on the clock */
-    if (!r->anchored && pac_now_ns() - r->clock_from_ns < PULSE_FIRST_REPORT_WAIT_NS) return 0;
+     * it could come out later than the next one, stamped on the clock. It waits only
+     * while the client queue is less than half full: a source that starts with a
+     * burst would otherwise fill it while the reader holds back, and the queue
+     * would refuse audio the reader was ready to take. */
+    if (!r->anchored && pac_now_ns() - r->clock_from_ns < PULSE_FIRST_REPORT_WAIT_NS) {
+        int64_t queued = queued_bytes(r);
+        if (queued >= 0 && 2 * queued < r->server_max_bytes) return 0;
+    }
     uint32_t flags = 0;
     int64_t pos = server_read_position(r);
     int32_t rc = try_copy_packet(r, dst, &flags);

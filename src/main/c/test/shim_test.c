@@ -484,7 +484,10 @@ static void test_pulse_open_close_loop_leaks_nothing(const char *server) {
 
 /* Reads with timeouts of 0..2 ms, mostly timing out once the reader has caught up
  * with real time, never lose or repeat audio: positions of the packets that do
- * arrive follow each other without a gap. */
+ * arrive follow each other without a gap, from 0. A position may jump forward
+ * only at a packet flagged DISCONTINUITY (audio the client queue refused or the
+ * server dropped: seen under valgrind, whose reader is slow); a read that timed
+ * out and consumed audio would leave an unflagged gap. */
 static void test_pulse_timeouts_consume_nothing(const char *server) {
     pac_stream *s = NULL;
     int32_t rc = open_sine(server, 480, &s);
@@ -493,19 +496,26 @@ static void test_pulse_timeouts_consume_nothing(const char *server) {
     uint8_t buf[1920];
     pac_packet_info info;
     int64_t expected = 0;
-    int timeouts = 0, packets = 0;
+    int timeouts = 0, packets = 0, discontinuities = 0;
     int64_t deadline = pac_now_ns() + 8000000000LL;
     while ((packets < 150 || timeouts < 20) && pac_now_ns() < deadline) {
         rc = pac_stream_read(s, buf, sizeof buf, packets % 3, &info, NULL);
         if (rc == PAC_E_TIMEOUT) { timeouts++; continue; }
         CHECK(rc == PAC_OK, "read: %d", rc);
         if (rc != PAC_OK) break;
-        CHECK(info.position == expected, "position %lld, expected %lld", (long long)info.position,
-              (long long)expected);
+        if (info.flags & PAC_FLAG_DISCONTINUITY) {
+            CHECK(info.position >= expected, "position %lld, expected at least %lld (packet %d, flags %u)",
+                  (long long)info.position, (long long)expected, packets, info.flags);
+            discontinuities++;
+        } else {
+            CHECK(info.position == expected, "position %lld, expected %lld (packet %d, flags %u)",
+                  (long long)info.position, (long long)expected, packets, info.flags);
+        }
         expected = info.position + info.frames;
         packets++;
     }
     CHECK(packets >= 150 && timeouts >= 20, "packets %d, timeouts %d in 8 s", packets, timeouts);
+    if (discontinuities > 0) fprintf(stderr, "timeouts: %d packets flagged DISCONTINUITY\n", discontinuities);
     pac_stream_close(s);
 }
 
