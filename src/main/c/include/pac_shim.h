@@ -117,17 +117,22 @@ extern "C" {
 
 /* What PAC_FLAG_DISCONTINUITY detects (pulse backend).
  *
- * Audio is lost when the reader falls behind by more than what the server keeps
- * for it: its record queue (maxlength = buffer_ms) plus what the connection's
- * socket holds. It is lost in one of two places, and each is detected there:
+ * Audio is lost when the reader falls behind by more than buffer_ms. It is lost
+ * in one of three places, and each is detected there:
  *
- *  - The client queue (libpulse's, also maxlength) refuses a chunk that does not
- *    fit when a backlog arrives at once. libpulse ignores the refusal; the shim
- *    sees it exactly (the queue length did not grow in the read callback) and
- *    flags the packet that holds the first byte after the queued ones. The lost
- *    amount counts in `position` and the timestamps from the server's next timing
- *    report on (requested at once), which may be a few packets after the flag.
- *  - The server's queue drops what does not fit, without a trace in its indices.
+ *  - The shim keeps the newest buffer_ms in the client queue (libpulse's) and
+ *    drops older audio as each chunk arrives, whole frames, counted exactly in
+ *    `position` and the timestamps; the packet after the cut is flagged.
+ *  - The client queue (maxlength: buffer_ms plus room for four chunks of up to
+ *    8192 frames) refuses a chunk that does not fit; this needs a chunk larger
+ *    than that room. libpulse ignores the refusal; the shim sees it exactly (the
+ *    queue length did not grow in the read callback) and flags the packet that
+ *    holds the first byte after the queued ones. The refused amount counts in
+ *    `position` and the timestamps from the server's next timing report on
+ *    (requested at once), which may be a few packets after the flag.
+ *  - The server's queue (the same maxlength) drops what does not fit while the
+ *    reader does not take it (a stall longer than the queue), without a trace in
+ *    its indices.
  *    The server's clock shows it: after the loss, frames are captured later than
  *    the sample count says. The shim flags the packet at the server's write index
  *    of the first timing report made while its queue was more than half full (where
@@ -145,7 +150,7 @@ extern "C" {
  * of the source that the server reports as captured audio. A source that stops
  * and resumes its clock (suspended, or a timer-driven source catching up) moves
  * the clock like a loss and is flagged like one (audio is missing there too).
- * A backlog that fills the queues without loss is never flagged. */
+ * A backlog of up to buffer_ms is never flagged. */
 
 /* ---- devices, targets, events ------------------------------------------- */
 

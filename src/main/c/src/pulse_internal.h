@@ -137,6 +137,8 @@ struct pulse_record {
     int64_t gaps[8];
     int gap_count;
     int refused;                 /* the client queue refused audio at least once      */
+    int64_t keep_bytes;          /* the newest audio the client queue keeps (buffer_ms);
+                                    older is dropped (trim_backlog) */
     int64_t queue_len;           /* client queue length at our last look           */
     /* The server's clock (see on_timing_report): a frame at stream byte X was
      * captured at anchor_ns + ns(X). */
