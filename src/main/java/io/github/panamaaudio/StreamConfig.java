@@ -46,11 +46,11 @@ public final class StreamConfig {
      * packets on the real-time clock until one appears. A default input that is an
      * output's loopback (PulseAudio picks one when no input is left) counts as none.
      *
-     * <p>Applications are not capturable yet: opening an {@link Kind#APPLICATION_PROCESS}
-     * or {@link Kind#APPLICATION_NAME} source fails ({@code FORMAT_UNSUPPORTED} on
-     * PulseAudio until per-application capture lands, {@code DEVICE_NOT_FOUND} on the
-     * tone backend, which has no applications); a process id that does not exist is
-     * {@code DEVICE_NOT_FOUND} already.
+     * <p>Applications: an {@link Kind#APPLICATION_PROCESS} or {@link Kind#APPLICATION_NAME}
+     * source captures every playback stream of the application, now and later, mixed,
+     * without touching them; silent packets on the real-time clock while none plays. A
+     * process id that does not exist is {@code DEVICE_NOT_FOUND}; the tone backend has
+     * no applications ({@code DEVICE_NOT_FOUND}).
      *
      * <p>Thread-safety: an immutable record.
      *
@@ -145,7 +145,6 @@ public final class StreamConfig {
 
         /**
          * What one process plays: all its streams, now and later, mixed; nothing of others.
-         * Not capturable yet (see above).
          *
          * @param processId the process id, 1..{@value StreamConfig#MAX_PROCESS_ID}
          * @return the source
@@ -158,7 +157,7 @@ public final class StreamConfig {
         /**
          * What every process whose application name or binary equals {@code nameOrBinary}
          * plays, now and later (a restart is followed). Not playing yet: the stream waits,
-         * delivering silent packets on the real-time clock. Not capturable yet (see above).
+         * delivering silent packets on the real-time clock.
          *
          * @param nameOrBinary the application name or executable name,
          *                     1..{@value StreamConfig#MAX_APPLICATION_NAME_LENGTH} printable chars
