@@ -114,25 +114,26 @@ extern "C" {
                                        re-attached (to another device, or to none: then
                                        SILENT packets follow); always together with
                                        PAC_FLAG_DISCONTINUITY */
+#define PAC_FLAG_RESUMED        8u  /* first packet after a resume (pac_stream_pause):
+                                       what the source produced while paused is not
+                                       delivered; always together with
+                                       PAC_FLAG_DISCONTINUITY, never lost audio */
 
 /* What PAC_FLAG_DISCONTINUITY detects (pulse backend).
  *
- * Audio is lost when the reader falls behind by more than buffer_ms. It is lost
- * in one of three places, and each is detected there:
+ * Audio is lost when the reader falls behind by more than what the server keeps
+ * for it: its record queue (maxlength = buffer_ms) plus what the connection's
+ * socket holds. It is lost in one of two places, and each is detected there:
  *
- *  - The shim keeps the newest buffer_ms in the client queue (libpulse's) and
- *    drops older audio as each chunk arrives, whole frames, counted exactly in
- *    `position` and the timestamps; the packet after the cut is flagged.
- *  - The client queue (maxlength: buffer_ms plus room for four chunks of up to
- *    8192 frames) refuses a chunk that does not fit; this needs a chunk larger
- *    than that room. libpulse ignores the refusal; the shim sees it exactly (the
- *    queue length did not grow in the read callback) and flags the packet that
- *    holds the first byte after the queued ones. The refused amount counts in
- *    `position` and the timestamps from the server's next timing report on
- *    (requested at once), which may be a few packets after the flag.
- *  - The server's queue (the same maxlength) drops what does not fit while the
- *    reader does not take it (a stall longer than the queue), without a trace in
- *    its indices.
+ *  - The client queue (libpulse's, also maxlength) refuses a chunk that does not
+ *    fit when a backlog arrives at once. libpulse ignores the refusal; the shim
+ *    sees it exactly (the queue length did not grow in the read callback) and
+ *    flags the packet that holds the first byte after the queued ones. From the
+ *    packet after it, `position` and the timestamps follow libpulse's read index:
+ *    the lost amount counts from the server's next timing report on (requested
+ *    at once), which may be a few packets after the flag; until that report they
+ *    may run ahead by the audio that was in flight at the previous one.
+ *  - The server's queue drops what does not fit, without a trace in its indices.
  *    The server's clock shows it: after the loss, frames are captured later than
  *    the sample count says. The shim flags the packet at the server's write index
  *    of the first timing report made while its queue was more than half full (where
@@ -143,14 +144,15 @@ extern "C" {
  *    delivered as zeros and flagged.
  *
  * Also flagged, and never counted as lost by the server's clock: the first packet
- * after a resume (pac_stream_pause) and, with PAC_FLAG_ROUTE_CHANGED, the first
- * packet after a re-attach.
+ * after a resume (pac_stream_pause), with PAC_FLAG_RESUMED, and the first packet
+ * after a re-attach, with PAC_FLAG_ROUTE_CHANGED. A reader tells lost audio from
+ * these by DISCONTINUITY without either of them.
  *
  * Not detected: a server-side loss shorter than max(2 packets, 20 ms); a stall
  * of the source that the server reports as captured audio. A source that stops
  * and resumes its clock (suspended, or a timer-driven source catching up) moves
  * the clock like a loss and is flagged like one (audio is missing there too).
- * A backlog of up to buffer_ms is never flagged. */
+ * A backlog that fills the queues without loss is never flagged. */
 
 /* ---- devices, targets, events ------------------------------------------- */
 
@@ -232,9 +234,10 @@ typedef struct pac_stream_params {
  *   schedule gives the first frame (open time + position / rate, less the time
  *   paused); tone, unpaced: the instant the read generated it.
  * position: the stream position of the first frame, in frames since the stream
- *   started. Pulse: the frames the server sent — what the reader took, and once
- *   the client queue refused audio, libpulse's read index (the server's count
- *   less what the client queue holds at its reports) — plus audio the server
+ *   started. Pulse: the frames the server sent — what the reader took, and after
+ *   the packet that holds audio the client queue refused, libpulse's read index
+ *   (the server's count less what the client queue holds at its reports) — plus
+ *   audio the server
  *   dropped (see PAC_FLAG_DISCONTINUITY), so it runs with the source's sample
  *   clock, not with a count of packets. A re-attach continues from the position the next
  *   packet would have had. Tone: frames delivered so far. */

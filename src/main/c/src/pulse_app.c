@@ -572,7 +572,7 @@ static int32_t app_pause(pac_stream *s, int32_t paused) {
             }
         }
         if (!as->paused) {
-            as->pending_flags |= PAC_FLAG_DISCONTINUITY;
+            as->pending_flags |= PAC_FLAG_DISCONTINUITY | PAC_FLAG_RESUMED;
             as->clock_ns = pac_now_ns();
             as->fresh = 1;
         }

@@ -136,9 +136,7 @@ struct pulse_record {
      * offsets (in `consumed` terms) where data is missing, oldest first. */
     int64_t gaps[8];
     int gap_count;
-    int refused;                 /* the client queue refused audio at least once      */
-    int64_t keep_bytes;          /* the newest audio the client queue keeps (buffer_ms);
-                                    older is dropped (trim_backlog) */
+    int refused;                 /* the reader got a packet with refused audio in it */
     int64_t queue_len;           /* client queue length at our last look           */
     /* The server's clock (see on_timing_report): a frame at stream byte X was
      * captured at anchor_ns + ns(X). */

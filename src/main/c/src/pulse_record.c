@@ -60,7 +60,6 @@ void pulse_record_init(pulse_record *r, pulse_conn *c, const pac_stream *s) {
     r->packet_ns = (int64_t)((__int128)s->packet_frames * 1000000000 / s->rate);
     r->jump_ns = 2 * r->packet_ns > 20000000 ? 2 * r->packet_ns : 20000000;
     r->server_max_bytes = INT64_MAX / 2;
-    r->keep_bytes = INT64_MAX / 4;
 }
 
 /* Returns a fragment the reader still holds from pa_stream_peek. A held peek
@@ -78,20 +77,6 @@ void pulse_record_release_fragment(pulse_record *r) {
     }
 }
 
-static void add_gap(pulse_record *r, int64_t at);
-static void trim_backlog(pulse_record *r);
-
-/* The client queue's room above keep_bytes for the chunk that arrives before the
- * read callback trims: four times the larger of a packet and 8192 frames (seen:
- * PulseAudio's sources post blocks of up to ~8192 frames, pipewire-pulse sends
- * quanta of up to 2048). A larger chunk that does not fit is refused by libpulse
- * and detected as before (on_record_read). */
-static int64_t pulse_chunk_room(const pulse_record *r) {
-    int64_t chunk = 8192 * r->frame_bytes;
-    if (chunk < r->packet_bytes) chunk = r->packet_bytes;
-    return 4 * chunk;
-}
-
 static void on_record_state(pa_stream *st, void *userdata) {
     pulse_record *r = userdata;
     pa_stream_state_t state = pa.pa_stream_get_state(st);
@@ -105,14 +90,7 @@ static void on_record_state(pa_stream *st, void *userdata) {
         r->want_timing = 1; /* the first report, at once */
         r->device_index = pa.pa_stream_get_device_index(st);
         const pa_buffer_attr *got = pa.pa_stream_get_buffer_attr(st);
-        if (got != NULL) {
-            r->server_max_bytes = (int64_t)got->maxlength;
-            /* a server that granted less than asked: keep room for chunks below it */
-            int64_t room = pulse_chunk_room(r);
-            if (r->keep_bytes > r->server_max_bytes - room) r->keep_bytes = r->server_max_bytes - room;
-            r->keep_bytes = r->keep_bytes / r->frame_bytes * r->frame_bytes;
-            if (r->keep_bytes < r->packet_bytes) r->keep_bytes = r->packet_bytes;
-        }
+        if (got != NULL) r->server_max_bytes = (int64_t)got->maxlength;
     }
     if ((state == PA_STREAM_READY || r->failed) && r->on_state != NULL) r->on_state(r, r->userdata);
 }
@@ -129,13 +107,15 @@ static void on_record_read(pa_stream *st, size_t nbytes, void *userdata) {
     int64_t len = (int64_t)nbytes;
     if (len <= r->queue_len) {
         /* the queue holds a held fragment whole, frag_off of it already consumed */
-        add_gap(r, r->consumed - (int64_t)(r->frag_held ? r->frag_off : 0) + len);
-        r->refused = 1;
+        int64_t at = r->consumed - (int64_t)(r->frag_held ? r->frag_off : 0) + len;
+        if (r->gap_count == 0 || r->gaps[r->gap_count - 1] != at) {
+            if (r->gap_count == (int)(sizeof r->gaps / sizeof r->gaps[0]))
+                r->gap_count--; /* merge into the newest: still flagged, at the later gap */
+            r->gaps[r->gap_count++] = at;
+        }
         r->want_timing = 1; /* the server's next report shows the read index past the gap */
     }
-    trim_backlog(r);
-    size_t now_len = pa.pa_stream_readable_size(st);
-    r->queue_len = now_len == (size_t)-1 ? len : (int64_t)now_len;
+    r->queue_len = len;
 }
 
 /* Bytes readable beyond what the reader already took from a held fragment. */
@@ -151,8 +131,9 @@ static int64_t queued_bytes(pulse_record *r) {
  * It counts audio the client queue refused, so it runs with the server's sample
  * count, not with ours. -1 while libpulse has no valid read index. */
 static int64_t server_read_position(pulse_record *r) {
-    /* Until the client queue refused something, the server's count is exactly what
-     * the reader consumed. Use that: libpulse's read index is the server's minus
+    /* Until the reader is past audio the client queue refused, the server's count
+     * is exactly what the reader consumed. Use that: libpulse's read index is the
+     * server's minus
      * the client queue's length when its report arrived, and audio still in
      * flight then (pipewire-pulse and PulseAudio pass audio through a shared ring
      * beside the socket that carries the report) made it run ahead by that much,
@@ -163,10 +144,20 @@ static int64_t server_read_position(pulse_record *r) {
     return ti->read_index + (int64_t)(r->frag_held ? r->frag_off : 0);
 }
 
-/* Takes the oldest `need` bytes (at most queued_bytes) out of the client queue:
- * copied into dst or, with dst NULL, dropped. A hole the server marked reads as
- * zeros and sets DISCONTINUITY in *flags. Returns 1, or a negative status. */
-static int32_t take_bytes(pulse_record *r, uint8_t *dst, int64_t need, uint32_t *flags) {
+/* Copies one whole packet if one is readable.
+ * Returns 1 when copied, 0 when not enough data yet, or a negative status. */
+static int32_t try_copy_packet(pulse_record *r, uint8_t *dst, uint32_t *flags) {
+    const int64_t need = r->packet_bytes;
+    int64_t available = queued_bytes(r);
+    if (available < 0) return PAC_E_DISCONNECTED;
+    if (available < need) return 0;
+    /* audio the client queue refused lies in this packet, or right before it; from
+     * the next packet on, positions count it (server_read_position) */
+    while (r->gap_count > 0 && r->gaps[0] < r->consumed + need) {
+        *flags |= PAC_FLAG_DISCONTINUITY;
+        r->refused = 1;
+        memmove(r->gaps, r->gaps + 1, (size_t)(--r->gap_count) * sizeof r->gaps[0]);
+    }
     int64_t filled = 0;
     while (filled < need) {
         if (!r->frag_held) {
@@ -183,9 +174,9 @@ static int32_t take_bytes(pulse_record *r, uint8_t *dst, int64_t need, uint32_t 
         if ((int64_t)n > need - filled) n = (size_t)(need - filled);
         if (r->frag == NULL) {
             /* a hole in the server's stream: keep the sample clock, mark it */
-            if (dst != NULL) memset(dst + filled, 0, n);
+            memset(dst + filled, 0, n);
             *flags |= PAC_FLAG_DISCONTINUITY;
-        } else if (dst != NULL) {
+        } else {
             memcpy(dst + filled, r->frag + r->frag_off, n);
         }
         filled += (int64_t)n;
@@ -200,46 +191,6 @@ static int32_t take_bytes(pulse_record *r, uint8_t *dst, int64_t need, uint32_t 
     return 1;
 }
 
-/* Copies one whole packet if one is readable.
- * Returns 1 when copied, 0 when not enough data yet, or a negative status. */
-static int32_t try_copy_packet(pulse_record *r, uint8_t *dst, uint32_t *flags) {
-    const int64_t need = r->packet_bytes;
-    int64_t available = queued_bytes(r);
-    if (available < 0) return PAC_E_DISCONNECTED;
-    if (available < need) return 0;
-    /* audio dropped (trim_backlog) or refused by the client queue lies in this
-     * packet, or right before it */
-    while (r->gap_count > 0 && r->gaps[0] < r->consumed + need) {
-        *flags |= PAC_FLAG_DISCONTINUITY;
-        memmove(r->gaps, r->gaps + 1, (size_t)(--r->gap_count) * sizeof r->gaps[0]);
-    }
-    return take_bytes(r, dst, need, flags);
-}
-
-/* Marks audio missing right before client-queue byte `at` (consumed terms). */
-static void add_gap(pulse_record *r, int64_t at) {
-    if (r->gap_count > 0 && r->gaps[r->gap_count - 1] == at) return;
-    if (r->gap_count == (int)(sizeof r->gaps / sizeof r->gaps[0]))
-        r->gap_count--; /* merge into the newest: still flagged, at the later gap */
-    r->gaps[r->gap_count++] = at;
-}
-
-/* The reader is more than buffer_ms behind: drops the oldest audio beyond the
- * newest keep_bytes, whole frames, counted in `consumed` (so positions and
- * timestamps stay exact) and flagged at the packet after the cut. Runs in the read
- * callback, chunk by chunk, so that a backlog arriving at once never reaches the
- * client queue's maxlength (keep_bytes plus room for chunks): there libpulse
- * would refuse chunks without telling how many bytes. */
-static void trim_backlog(pulse_record *r) {
-    int64_t queued = queued_bytes(r);
-    if (queued < 0 || queued <= r->keep_bytes) return;
-    int64_t excess = queued - r->keep_bytes;
-    excess = (excess + r->frame_bytes - 1) / r->frame_bytes * r->frame_bytes;
-    uint32_t flags = 0;
-    if (take_bytes(r, NULL, excess, &flags) != 1) return;
-    add_gap(r, r->consumed);
-}
-
 /* A timing report from the server (AUTO_TIMING_UPDATE asks for one every 1.5 s at
  * the most; we ask for more when audio may have been lost). It tells, for the
  * instant it was made (our clock now minus its transport time): the server
@@ -252,8 +203,7 @@ static void trim_backlog(pulse_record *r) {
  * stream clock (calc_time in stream.c) without its smoother, which glides over a
  * jump instead of showing it.
  *
- * Lost audio: the server's queue (maxlength = buffer_ms plus room for chunks,
- * see pulse_chunk_room) drops what does not fit
+ * Lost audio: the server's queue (maxlength = buffer_ms) drops what does not fit
  * without a trace in its indices, so after a loss the frames that follow are
  * captured later than the old anchor says: the anchor jumps by the lost time. A
  * report made while the server queue is more than half full is not used for the
@@ -340,7 +290,7 @@ int32_t pulse_record_read_packet(pulse_record *r, uint8_t *dst, pac_packet_info 
      * would refuse audio the reader was ready to take. */
     if (!r->anchored && pac_now_ns() - r->clock_from_ns < PULSE_FIRST_REPORT_WAIT_NS) {
         int64_t queued = queued_bytes(r);
-        if (queued >= 0 && 2 * queued < r->keep_bytes) return 0;
+        if (queued >= 0 && 2 * queued < r->server_max_bytes) return 0;
     }
     uint32_t flags = 0;
     int64_t pos = server_read_position(r);
@@ -430,13 +380,9 @@ int32_t pulse_record_start(pulse_record *r, const char *source, uint32_t monitor
     pa_sample_spec ss = { pulse_format(r->format), (uint32_t)r->rate, (uint8_t)r->channels };
     pa_channel_map map;
     pa.pa_channel_map_init_extend(&map, (unsigned)r->channels, PA_CHANNEL_MAP_DEFAULT);
-    /* the newest buffer_ms are kept in the client queue (trim_backlog); the queues'
-     * maxlength leaves room above that for the chunks that arrive before a trim */
-    int64_t keep = (int64_t)buffer_ms * r->rate / 1000 * r->frame_bytes;
-    if (keep < 2 * r->packet_bytes) keep = 2 * r->packet_bytes;
-    if (keep > UINT32_MAX / 4) keep = UINT32_MAX / 4 / r->frame_bytes * r->frame_bytes;
-    r->keep_bytes = keep;
-    int64_t max_bytes = keep + pulse_chunk_room(r);
+    int64_t max_bytes = (int64_t)buffer_ms * r->rate / 1000 * r->frame_bytes;
+    if (max_bytes < 2 * r->packet_bytes) max_bytes = 2 * r->packet_bytes;
+    if (max_bytes > UINT32_MAX / 2) max_bytes = UINT32_MAX / 2;
     pa_buffer_attr attr;
     memset(&attr, 0xff, sizeof attr);
     attr.maxlength = (uint32_t)max_bytes;

@@ -371,7 +371,7 @@ static int32_t pulse_pause(pac_stream *s, int32_t paused) {
         if (!paused) {
             /* what was queued before the pause is not delivered after it */
             if (ps->cur >= 0) pulse_record_restart_clock(&ps->rec[ps->cur]);
-            ps->pending_flags |= PAC_FLAG_DISCONTINUITY;
+            ps->pending_flags |= PAC_FLAG_DISCONTINUITY | PAC_FLAG_RESUMED;
             ps->silent_start_ns = pac_now_ns();
             ps->silent_frames = 0;
         }

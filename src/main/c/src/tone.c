@@ -103,7 +103,7 @@ static int32_t tone_wait(tone_stream *t, int64_t deadline_ns, int32_t timeout_ms
         pthread_cond_timedwait(&t->cv, &t->mu, &until_ts);
     }
     if (t->resumed) {
-        *flags |= PAC_FLAG_DISCONTINUITY;
+        *flags |= PAC_FLAG_DISCONTINUITY | PAC_FLAG_RESUMED;
         t->resumed = 0;
     }
     return PAC_OK;

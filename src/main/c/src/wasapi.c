@@ -1275,7 +1275,7 @@ static int32_t wasapi_read(pac_stream *s, uint8_t *dst, int64_t capacity, int32_
                     IAudioClient_Reset(ws->client);
                     IAudioClient_Start(ws->client);
                 }
-                ws->pending_flags |= PAC_FLAG_DISCONTINUITY;
+                ws->pending_flags |= PAC_FLAG_DISCONTINUITY | PAC_FLAG_RESUMED;
                 ws->next_ns = pac_now_ns();
             }
             LeaveCriticalSection(&ws->client_lock);

@@ -230,7 +230,8 @@ static void test_tone_pause_resume(void) {
     int64_t before = info.position;
     CHECK(pac_stream_pause(s, 0, NULL) == PAC_OK, "resume");
     CHECK(pac_stream_read(s, buf, sizeof buf, 1000, &info, NULL) == PAC_OK &&
-          (info.flags & PAC_FLAG_DISCONTINUITY) && info.position == before + 480, "after resume: flags %u",
+          info.flags == (PAC_FLAG_DISCONTINUITY | PAC_FLAG_RESUMED) && info.position == before + 480,
+          "after resume: flags %u",
           info.flags);
     CHECK(pac_stream_read(s, buf, sizeof buf, 1000, &info, NULL) == PAC_OK && info.flags == 0, "then plain");
     pac_stream_close(s);
@@ -484,10 +485,15 @@ static void test_pulse_open_close_loop_leaks_nothing(const char *server) {
 
 /* Reads with timeouts of 0..2 ms, mostly timing out once the reader has caught up
  * with real time, never lose or repeat audio: positions of the packets that do
- * arrive follow each other without a gap, from 0. A position may jump forward
- * only at a packet flagged DISCONTINUITY (audio the client queue refused or the
- * server dropped: seen under valgrind, whose reader is slow); a read that timed
- * out and consumed audio would leave an unflagged gap. */
+ * arrive follow each other without a gap, from 0. A read that timed out and
+ * consumed audio would leave an unflagged gap.
+ *
+ * Under a sanitizer the reader can be slow enough for the client queue to refuse
+ * audio (seen under valgrind and ASan): that packet is flagged DISCONTINUITY, and
+ * the refused amount counts in the position from the server's next timing report
+ * on (pac_shim.h), which comes within a few packets. So for 1 s after a flagged
+ * packet the positions are not compared (then they are again, from where they
+ * are); at least 150 packets must have been compared. */
 static void test_pulse_timeouts_consume_nothing(const char *server) {
     pac_stream *s = NULL;
     int32_t rc = open_sine(server, 480, &s);
@@ -496,26 +502,34 @@ static void test_pulse_timeouts_consume_nothing(const char *server) {
     uint8_t buf[1920];
     pac_packet_info info;
     int64_t expected = 0;
-    int timeouts = 0, packets = 0, discontinuities = 0;
-    int64_t deadline = pac_now_ns() + 8000000000LL;
-    while ((packets < 150 || timeouts < 20) && pac_now_ns() < deadline) {
+    int timeouts = 0, compared = 0, discontinuities = 0, packets = 0;
+    int settle = 0; /* packets left without comparison after a flagged one */
+    int64_t deadline = pac_now_ns() + 12000000000LL;
+    while ((compared < 150 || timeouts < 20) && pac_now_ns() < deadline) {
         rc = pac_stream_read(s, buf, sizeof buf, packets % 3, &info, NULL);
         if (rc == PAC_E_TIMEOUT) { timeouts++; continue; }
         CHECK(rc == PAC_OK, "read: %d", rc);
         if (rc != PAC_OK) break;
+        packets++;
         if (info.flags & PAC_FLAG_DISCONTINUITY) {
             CHECK(info.position >= expected, "position %lld, expected at least %lld (packet %d, flags %u)",
                   (long long)info.position, (long long)expected, packets, info.flags);
             discontinuities++;
+            settle = 100;
+        } else if (settle > 0) {
+            settle--;
         } else {
             CHECK(info.position == expected, "position %lld, expected %lld (packet %d, flags %u)",
                   (long long)info.position, (long long)expected, packets, info.flags);
+            compared++;
         }
         expected = info.position + info.frames;
-        packets++;
     }
-    CHECK(packets >= 150 && timeouts >= 20, "packets %d, timeouts %d in 8 s", packets, timeouts);
-    if (discontinuities > 0) fprintf(stderr, "timeouts: %d packets flagged DISCONTINUITY\n", discontinuities);
+    CHECK(compared >= 150 && timeouts >= 20, "packets compared %d (of %d), timeouts %d in 12 s", compared, packets,
+          timeouts);
+    if (discontinuities > 0)
+        fprintf(stderr, "timeouts: %d packets flagged DISCONTINUITY, %d of %d compared\n", discontinuities, compared,
+                packets);
     pac_stream_close(s);
 }
 
@@ -696,7 +710,8 @@ static void test_pulse_follow_default_and_pause(const char *server) {
     CHECK(during == 0, "%d packets while paused", during);
     CHECK(pac_stream_pause(s, 0, NULL) == PAC_OK, "resume");
     rc = pac_stream_read(s, buf, sizeof buf, 5000, &info, NULL);
-    CHECK(rc == PAC_OK && (info.flags & PAC_FLAG_DISCONTINUITY), "after resume: %d flags %u", rc, info.flags);
+    CHECK(rc == PAC_OK && (info.flags & PAC_FLAG_DISCONTINUITY) && (info.flags & PAC_FLAG_RESUMED),
+          "after resume: %d flags %u", rc, info.flags);
     fprintf(stderr, "follow: ROUTE_CHANGED %lld ms after set-default-sink\n", (long long)route_ms);
     pac_stream_close(s);
 }
@@ -855,7 +870,8 @@ static void test_pulse_application_capture(const char *server) {
         CHECK(during == 0, "%d packets while paused", during);
         CHECK(pac_stream_pause(by_pid, 0, NULL) == PAC_OK, "resume");
         rc = pac_stream_read(by_pid, buf, sizeof buf, 3000, &info, NULL);
-        CHECK(rc == PAC_OK && (info.flags & PAC_FLAG_DISCONTINUITY) && info.position == pid_expected,
+        CHECK(rc == PAC_OK && (info.flags & PAC_FLAG_DISCONTINUITY) && (info.flags & PAC_FLAG_RESUMED) &&
+              info.position == pid_expected,
               "after resume: %d flags %u position %lld", rc, info.flags, (long long)info.position);
         pac_stream_stats st;
         CHECK(pac_stream_stats_get(by_pid, &st, NULL) == PAC_OK, "stats");

@@ -429,7 +429,8 @@ static void test_pause_stops_data_and_resume_flags_discontinuity(void) {
     CHECK(rc == PAC_E_TIMEOUT, "read while paused: %d", rc);
     OPS(s)->pause(s, 0);
     rc = sread(s, buf, 3000, &info, &e);
-    CHECK(rc == PAC_OK && (info.flags & PAC_FLAG_DISCONTINUITY), "first packet after resume: %d flags %u", rc, info.flags);
+    CHECK(rc == PAC_OK && (info.flags & PAC_FLAG_DISCONTINUITY) && (info.flags & PAC_FLAG_RESUMED),
+          "first packet after resume: %d flags %u", rc, info.flags);
     CHECK(info.position == before + 480, "positions continue: %lld after %lld", (long long)info.position, (long long)before);
     OPS(s)->close(s);
     B->context_close(ctx);

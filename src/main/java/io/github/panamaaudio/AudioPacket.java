@@ -61,6 +61,13 @@ public final class AudioPacket implements AutoCloseable {
      * silent packets that keep the clock carry it on the first of them too.
      */
     public static final int FLAG_ROUTE_CHANGED = 4;
+    /**
+     * Flag: the first packet after {@link AudioStream#resume()}; what the source
+     * produced while the stream was paused is not delivered. Always with
+     * {@link #FLAG_DISCONTINUITY}; not lost audio (not counted in
+     * {@link AudioStream#overruns()}).
+     */
+    public static final int FLAG_RESUMED = 8;
 
     private final StreamCore stream;
     private final SegmentPool.Slot slot;
@@ -226,7 +233,10 @@ public final class AudioPacket implements AutoCloseable {
         return position;
     }
 
-    /** {@return the {@link #FLAG_DISCONTINUITY}, {@link #FLAG_SILENT} and {@link #FLAG_ROUTE_CHANGED} bits} */
+    /**
+     * {@return the {@link #FLAG_DISCONTINUITY}, {@link #FLAG_SILENT}, {@link #FLAG_ROUTE_CHANGED}
+     * and {@link #FLAG_RESUMED} bits}
+     */
     public int flags() {
         checkReadable();
         return flags;
@@ -251,6 +261,11 @@ public final class AudioPacket implements AutoCloseable {
     /** {@return whether the stream re-attached to a new default device just before this packet} */
     public boolean isRouteChanged() {
         return (flags() & FLAG_ROUTE_CHANGED) != 0;
+    }
+
+    /** {@return whether this is the first packet after a resume} */
+    public boolean isResumed() {
+        return (flags() & FLAG_RESUMED) != 0;
     }
 
     /** {@return whether this packet is still open (not yet closed)} Never throws. */

@@ -270,8 +270,8 @@ public final class AudioStream implements AutoCloseable {
 
     /**
      * {@return the packets so far that followed lost audio (overruns or holes)} A
-     * packet flagged {@link AudioPacket#isRouteChanged()} is not counted: a re-attach
-     * loses no audio.
+     * packet flagged {@link AudioPacket#isRouteChanged()} or {@link AudioPacket#isResumed()}
+     * is not counted: a re-attach or a resume loses no audio.
      */
     public long overruns() {
         return core.overruns();

@@ -55,7 +55,10 @@ public final class PacketInfo {
         return bytes;
     }
 
-    /** {@return the {@link AudioPacket#FLAG_DISCONTINUITY}, {@link AudioPacket#FLAG_SILENT} and {@link AudioPacket#FLAG_ROUTE_CHANGED} bits} */
+    /**
+     * {@return the {@link AudioPacket#FLAG_DISCONTINUITY}, {@link AudioPacket#FLAG_SILENT},
+     * {@link AudioPacket#FLAG_ROUTE_CHANGED} and {@link AudioPacket#FLAG_RESUMED} bits}
+     */
     public int flags() {
         return flags;
     }
@@ -73,6 +76,11 @@ public final class PacketInfo {
     /** {@return whether the stream re-attached to a new default device just before this packet} */
     public boolean isRouteChanged() {
         return (flags & AudioPacket.FLAG_ROUTE_CHANGED) != 0;
+    }
+
+    /** {@return whether this is the first packet after a resume} */
+    public boolean isResumed() {
+        return (flags & AudioPacket.FLAG_RESUMED) != 0;
     }
 
     @Override

@@ -74,8 +74,6 @@ final class StreamCore {
     private final AtomicInteger closeState = new AtomicInteger(); // 0 open, 1 closing, 2 closed
     private volatile boolean closing;
     private volatile boolean paused;
-    /** Set by a resume: the next DISCONTINUITY is the pause's, not lost audio. Cleared by the reader. */
-    private volatile boolean resumed;
     /** Checked mode: the leases whose arena is not closed yet (their views die before the pool's memory). */
     private final Set<AudioPacket.Lease> openCheckedLeases;
     /** The public handle, for {@link AudioCapture#openStreams()}; weak, so that it can be collected. */
@@ -268,8 +266,7 @@ final class StreamCore {
     private void count(int flags, long seq, long position) {
         PACKETS.setRelease(this, (long) PACKETS.get(this) + 1);
         if ((flags & AudioPacket.FLAG_DISCONTINUITY) != 0) { // rare: the events cost nothing per packet
-            if (resumed) { // the gap of a pause is not lost audio
-                resumed = false;
+            if ((flags & AudioPacket.FLAG_RESUMED) != 0) { // the gap of a pause is not lost audio
                 return;
             }
             if ((flags & AudioPacket.FLAG_ROUTE_CHANGED) == 0) { // a re-attach is not lost audio
@@ -434,9 +431,6 @@ final class StreamCore {
         try {
             if (closing) {
                 throw closed();
-            }
-            if (!paused && this.paused) {
-                resumed = true;
             }
             nativeStream.pause(paused);
             this.paused = paused;

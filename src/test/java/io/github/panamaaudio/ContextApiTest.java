@@ -147,6 +147,7 @@ class ContextApiTest {
             }
             assertTrue(first.discontinuity(), "the first packet after resume is flagged DISCONTINUITY");
             assertFalse(first.routeChanged(), "a resume is no route change");
+            assertTrue(first.resumed(), "the shim says it is the resume's: FLAG_RESUMED");
             List<Packet> after = ContextTestSupport.record(stream, Duration.ofMillis(1500));
             assertTrue(after.size() > 100, "capturing again: " + after.size());
             assertTrue(after.stream().noneMatch(Packet::discontinuity), "one discontinuity only");
@@ -169,6 +170,7 @@ class ContextApiTest {
             stream.resume();
             try (AudioPacket p = stream.next(Duration.ofSeconds(1)).orElseThrow()) {
                 assertTrue(p.isDiscontinuity());
+                assertTrue(p.isResumed(), "FLAG_RESUMED on the first packet after the resume");
                 assertEquals(last + p.frames(), p.position(), "the clock stopped: no frames were skipped");
             }
             long t0 = System.nanoTime();

@@ -117,6 +117,10 @@ final class ContextTestSupport {
             return (flags & AudioPacket.FLAG_DISCONTINUITY) != 0;
         }
 
+        boolean resumed() {
+            return (flags & AudioPacket.FLAG_RESUMED) != 0;
+        }
+
         boolean silent() {
             return (flags & AudioPacket.FLAG_SILENT) != 0;
         }

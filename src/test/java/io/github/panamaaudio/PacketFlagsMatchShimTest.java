@@ -25,4 +25,14 @@ class PacketFlagsMatchShimTest {
     void silentIsPacFlagSilent() {
         assertEquals(PacShim.PAC_FLAG_SILENT(), AudioPacket.FLAG_SILENT);
     }
+
+    @Test
+    void routeChangedIsPacFlagRouteChanged() {
+        assertEquals(PacShim.PAC_FLAG_ROUTE_CHANGED(), AudioPacket.FLAG_ROUTE_CHANGED);
+    }
+
+    @Test
+    void resumedIsPacFlagResumed() {
+        assertEquals(PacShim.PAC_FLAG_RESUMED(), AudioPacket.FLAG_RESUMED);
+    }
 }

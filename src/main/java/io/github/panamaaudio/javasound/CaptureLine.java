@@ -50,7 +50,7 @@ import javax.sound.sampled.TargetDataLine;
  * <h2>Start and stop</h2>
  * Capture runs from {@link #start()} to {@link #stop()}. Audio the server queued
  * before {@code start()} is discarded then (while the line is stopped the stream is
- * paused on the server where the backend can; where it cannot yet, it keeps
+ * paused on the server where the backend can; where it cannot, it keeps
  * running, and its backlog is what start discards). A stopped line keeps what is in
  * its buffer: {@code read} on a stopped line returns that without blocking, then 0.
  *

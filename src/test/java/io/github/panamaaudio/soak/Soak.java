@@ -96,10 +96,17 @@ public final class Soak {
 
     /** One printed row. */
     record Sample(String phase, long elapsedNanos, long packets, long errors, long overruns, PoolStats pool,
-                  long heapAfterGc, long rss, long direct, long nmtOther, long nmtTotal, double bytesPerPacket) {
-        /** RSS beyond what the JVM itself has committed (NMT total): the C shim's, libpulse's and libc's. */
+                  long heapAfterGc, long rss, long rssAnon, long direct, long nmtOther, long nmtTotal,
+                  double bytesPerPacket) {
+        /**
+         * Anonymous resident memory (RssAnon: malloc'd and mmap'd private memory, where a
+         * leak of the shim, libpulse or libc shows) beyond what the JVM itself has committed
+         * (NMT total). Not file-backed pages (libraries paged in) nor shared memory (the
+         * server's audio pool, mapped by libpulse: its pages count as they are first read).
+         */
         long rssOutsideJvm() {
-            return nmtTotal < 0 ? rss : rss - nmtTotal;
+            long anon = rssAnon < 0 ? rss : rssAnon;
+            return nmtTotal < 0 ? anon : anon - nmtTotal;
         }
     }
 
@@ -120,8 +127,8 @@ public final class Soak {
         }
 
         /**
-         * A leak of the shim or of libpulse grows both the RSS and the RSS outside the JVM's
-         * own accounting (NMT total); each alone is confounded by the JVM's own memory (the
+         * A leak of the shim or of libpulse grows both the RSS and the anonymous RSS outside the
+         * JVM's own accounting (NMT total); each alone is confounded by the JVM's own memory (the
          * JIT's code cache grows RSS while C2 compiles late in a short run; compiler arenas
          * given back shrink NMT's total without shrinking RSS). So the check fails only when
          * both grew past the threshold.
@@ -146,7 +153,7 @@ public final class Soak {
 
         String humanLine() {
             return String.format(Locale.ROOT, "%-8s %s: %,d packets in %.1f s, %d errors [%s], %d overruns,"
-                            + " hit rate %.4f %% [%s], heap after GC %+.1f KiB [%s], RSS %+.1f KiB (outside the"
+                            + " hit rate %.4f %% [%s], heap after GC %+.1f KiB [%s], RSS %+.1f KiB (anonymous, outside the"
                             + " JVM's NMT total %+.1f KiB) [%s], NMT off-heap (Other) %+.1f KiB%s",
                     phase, passed() ? "PASS" : "FAIL", packets, elapsedNanos / 1e9, errors, ok(errorsOk()), overruns,
                     hitRate * 100, ok(hitRateOk()), heapGrowth / 1024.0, ok(heapOk()), rssGrowth / 1024.0,
@@ -354,7 +361,7 @@ public final class Soak {
         long heap = probes.heapUsedAfterGc();
         Sample previous = samples.isEmpty() || !samples.getLast().phase().equals(phase) ? null : samples.getLast();
         Sample s = new Sample(phase, elapsedNanos, packets, errors, overruns, pool, heap, probes.rss(),
-                probes.directBytes(), probes.nmtOther(), probes.nmtTotal(), bytesPerPacket);
+                probes.rssAnon(), probes.directBytes(), probes.nmtOther(), probes.nmtTotal(), bytesPerPacket);
         samples.add(s);
         double seconds = (elapsedNanos - (previous == null ? 0 : previous.elapsedNanos())) / 1e9;
         double rate = (packets - (previous == null ? 0 : previous.packets())) / Math.max(seconds, 1e-9);
@@ -410,6 +417,7 @@ public final class Soak {
      */
     static final class Probes {
         private static final Pattern VM_RSS = Pattern.compile("^VmRSS:\\s+(\\d+) kB$", Pattern.MULTILINE);
+        private static final Pattern RSS_ANON = Pattern.compile("^RssAnon:\\s+(\\d+) kB$", Pattern.MULTILINE);
         private static final Pattern NMT_OTHER = Pattern.compile("-\\s+Other \\(reserved=(\\d+)KB, committed=(\\d+)KB\\)");
         private static final Pattern NMT_TOTAL = Pattern.compile("Total: reserved=(\\d+)KB, committed=(\\d+)KB");
 
@@ -484,8 +492,17 @@ public final class Soak {
 
         /** Resident set size of this process (VmRSS), or -1. */
         long rss() {
+            return statusKilobytes(VM_RSS);
+        }
+
+        /** Anonymous resident memory of this process (RssAnon), or -1. */
+        long rssAnon() {
+            return statusKilobytes(RSS_ANON);
+        }
+
+        private static long statusKilobytes(Pattern field) {
             try {
-                Matcher m = VM_RSS.matcher(Files.readString(Path.of("/proc/self/status")));
+                Matcher m = field.matcher(Files.readString(Path.of("/proc/self/status")));
                 return m.find() ? Long.parseLong(m.group(1)) * 1024 : -1;
             } catch (IOException e) {
                 return -1;

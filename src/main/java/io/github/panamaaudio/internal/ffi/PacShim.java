@@ -1264,6 +1264,15 @@ public class PacShim {
     public static int PAC_FLAG_ROUTE_CHANGED() {
         return PAC_FLAG_ROUTE_CHANGED;
     }
+    private static final int PAC_FLAG_RESUMED = (int)8L;
+    /**
+     * {@snippet lang=c :
+     * #define PAC_FLAG_RESUMED 8
+     * }
+     */
+    public static int PAC_FLAG_RESUMED() {
+        return PAC_FLAG_RESUMED;
+    }
     private static final int PAC_DEVICE_FLAG_DEFAULT = (int)1L;
     /**
      * {@snippet lang=c :
