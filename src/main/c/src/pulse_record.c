@@ -294,8 +294,17 @@ int32_t pulse_record_read_packet(pulse_record *r, uint8_t *dst, pac_packet_info 
     }
     uint32_t flags = 0;
     int64_t pos = server_read_position(r);
+    int was_refused = r->refused;
     int32_t rc = try_copy_packet(r, dst, &flags);
     if (rc != 1) return rc;
+    if (!was_refused && r->refused) {
+        /* this packet holds the first refused audio: it takes the server's count at
+         * its end (libpulse's read index, which counts the refused audio), as the
+         * packets after it do, so that a loss at the server right before the
+         * refusal (its gap_pos is in the server's count) is flagged here too */
+        int64_t end = server_read_position(r);
+        if (end >= 0 && end - r->packet_bytes > pos) pos = end - r->packet_bytes;
+    }
     int64_t rest = queued_bytes(r);
     r->queue_len = rest < 0 ? 0 : rest + (int64_t)(r->frag_held ? r->frag_off : 0);
     if (pac_all_zero(dst, r->packet_bytes)) flags |= PAC_FLAG_SILENT;

@@ -1,0 +1,34 @@
+package io.github.panamaaudio.soak;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+
+import org.junit.jupiter.api.Test;
+
+/** The soak's C-heap probe sees memory malloc'd outside the JVM, and sees it go when it is freed. */
+class SoakProbesTest {
+
+    @Test
+    void theCHeapProbeSeesAMallocdBlockAndItsFree() throws Throwable {
+        Linker linker = Linker.nativeLinker();
+        MethodHandle malloc = linker.downcallHandle(linker.defaultLookup().find("malloc").orElseThrow(),
+                FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+        MethodHandle free = linker.downcallHandle(linker.defaultLookup().find("free").orElseThrow(),
+                FunctionDescriptor.ofVoid(ValueLayout.ADDRESS));
+        Soak.Probes probes = new Soak.Probes();
+        long before = probes.mallocInUse();
+        assertTrue(before > 0, "mallinfo2 answers: " + before);
+        long size = 3L << 20;
+        MemorySegment block = (MemorySegment) malloc.invokeExact(size);
+        long held = probes.mallocInUse();
+        free.invokeExact(block);
+        long after = probes.mallocInUse();
+        assertTrue(held - before >= size, "3 MiB malloc'd: " + (held - before) + " B more in use");
+        assertTrue(held - after >= size, "and freed: " + (held - after) + " B less in use");
+    }
+}
