@@ -28,7 +28,9 @@ class SoakProbesTest {
         long held = probes.mallocInUse();
         free.invokeExact(block);
         long after = probes.mallocInUse();
-        assertTrue(held - before >= size, "3 MiB malloc'd: " + (held - before) + " B more in use");
-        assertTrue(held - after >= size, "and freed: " + (held - after) + " B less in use");
+        // the JVM's own threads malloc and free meanwhile: within 256 KiB of the block
+        long slack = 256 << 10;
+        assertTrue(held - before >= size - slack, "3 MiB malloc'd: " + (held - before) + " B more in use");
+        assertTrue(held - after >= size - slack, "and freed: " + (held - after) + " B less in use");
     }
 }
