@@ -128,11 +128,12 @@ extern "C" {
  *  - The client queue (libpulse's, also maxlength) refuses a chunk that does not
  *    fit when a backlog arrives at once. libpulse ignores the refusal; the shim
  *    sees it exactly (the queue length did not grow in the read callback) and
- *    flags the packet that holds the first byte after the queued ones. From the
- *    packet after it, `position` and the timestamps follow libpulse's read index:
- *    the lost amount counts from the server's next timing report on (requested
- *    at once), which may be a few packets after the flag; until that report they
- *    may run ahead by the audio that was in flight at the previous one.
+ *    flags the packet that holds the first byte after the queued ones. From that
+ *    packet on, `position` and the timestamps follow libpulse's read index (the
+ *    flagged packet takes its value at the packet's end): the lost amount counts
+ *    from the server's next timing report on (requested at once), which may be a
+ *    few packets after the flag; until that report they may run ahead by the
+ *    audio that was in flight at the previous one.
  *  - The server's queue drops what does not fit, without a trace in its indices.
  *    The server's clock shows it: after the loss, frames are captured later than
  *    the sample count says. The shim flags the packet at the server's write index
@@ -234,13 +235,13 @@ typedef struct pac_stream_params {
  *   schedule gives the first frame (open time + position / rate, less the time
  *   paused); tone, unpaced: the instant the read generated it.
  * position: the stream position of the first frame, in frames since the stream
- *   started. Pulse: the frames the server sent — what the reader took, and after
- *   the packet that holds audio the client queue refused, libpulse's read index
- *   (the server's count less what the client queue holds at its reports) — plus
- *   audio the server
- *   dropped (see PAC_FLAG_DISCONTINUITY), so it runs with the source's sample
- *   clock, not with a count of packets. A re-attach continues from the position the next
- *   packet would have had. Tone: frames delivered so far. */
+ *   started. Pulse: the frames the server sent — what the reader took, and from
+ *   the packet that holds audio the client queue refused on, libpulse's read
+ *   index (the server's count less what the client queue holds at its reports) —
+ *   plus audio the server dropped (see PAC_FLAG_DISCONTINUITY), so it runs with
+ *   the source's sample clock, not with a count of packets. A re-attach continues
+ *   from the position the next packet would have had. Tone: frames delivered so
+ *   far. */
 typedef struct pac_packet_info {
     int64_t  bytes;          /* bytes written to dst: always one whole packet */
     int64_t  frames;         /* frames in the packet                          */
