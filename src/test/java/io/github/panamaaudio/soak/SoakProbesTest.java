@@ -23,14 +23,17 @@ class SoakProbesTest {
         Soak.Probes probes = new Soak.Probes();
         long before = probes.mallocInUse();
         assertTrue(before > 0, "mallinfo2 answers: " + before);
-        long size = 3L << 20;
+        // 64 MiB: glibc maps a block this large on its own (never touched, so no RSS) and
+        // counts it exactly; what the JVM's own threads malloc and free meanwhile (seen:
+        // up to ~0.6 MiB in a full test run) stays well inside the slack
+        long size = 64L << 20;
         MemorySegment block = (MemorySegment) malloc.invokeExact(size);
+        assertTrue(block.address() != 0, "malloc(64 MiB)");
         long held = probes.mallocInUse();
         free.invokeExact(block);
         long after = probes.mallocInUse();
-        // the JVM's own threads malloc and free meanwhile: within 256 KiB of the block
-        long slack = 256 << 10;
-        assertTrue(held - before >= size - slack, "3 MiB malloc'd: " + (held - before) + " B more in use");
+        long slack = 8L << 20;
+        assertTrue(held - before >= size - slack, "64 MiB malloc'd: " + (held - before) + " B more in use");
         assertTrue(held - after >= size - slack, "and freed: " + (held - after) + " B less in use");
     }
 }
