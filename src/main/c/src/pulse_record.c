@@ -131,13 +131,12 @@ static int64_t queued_bytes(pulse_record *r) {
  * It counts audio the client queue refused, so it runs with the server's sample
  * count, not with ours. -1 while libpulse has no valid read index. */
 static int64_t server_read_position(pulse_record *r) {
-    /* Until the reader is past audio the client queue refused, the server's count
-     * is exactly what the reader consumed. Use that: libpulse's read index is the
-     * server's minus
-     * the client queue's length when its report arrived, and audio still in
-     * flight then (pipewire-pulse and PulseAudio pass audio through a shared ring
-     * beside the socket that carries the report) made it run ahead by that much,
-     * until the next report. */
+    /* Until the reader took audio the client queue refused, the server's count is
+     * exactly what the reader consumed. Use that: libpulse's read index is the
+     * server's minus the client queue's length when its report arrived, and audio
+     * still in flight then (pipewire-pulse and PulseAudio pass audio through a
+     * shared ring beside the socket that carries the report) made it run ahead by
+     * that much, until the next report. */
     if (!r->refused) return r->consumed;
     const pa_timing_info *ti = pa.pa_stream_get_timing_info(r->st);
     if (ti == NULL || ti->read_index_corrupt || ti->read_index < 0) return -1;
@@ -152,7 +151,7 @@ static int32_t try_copy_packet(pulse_record *r, uint8_t *dst, uint32_t *flags) {
     if (available < 0) return PAC_E_DISCONNECTED;
     if (available < need) return 0;
     /* audio the client queue refused lies in this packet, or right before it; from
-     * the next packet on, positions count it (server_read_position) */
+     * this packet on, positions count it (server_read_position) */
     while (r->gap_count > 0 && r->gaps[0] < r->consumed + need) {
         *flags |= PAC_FLAG_DISCONTINUITY;
         r->refused = 1;
@@ -293,18 +292,15 @@ int32_t pulse_record_read_packet(pulse_record *r, uint8_t *dst, pac_packet_info 
         if (queued >= 0 && 2 * queued < r->server_max_bytes) return 0;
     }
     uint32_t flags = 0;
-    int64_t pos = server_read_position(r);
-    int was_refused = r->refused;
     int32_t rc = try_copy_packet(r, dst, &flags);
     if (rc != 1) return rc;
-    if (!was_refused && r->refused) {
-        /* this packet holds the first refused audio: it takes the server's count at
-         * its end (libpulse's read index, which counts the refused audio), as the
-         * packets after it do, so that a loss at the server right before the
-         * refusal (its gap_pos is in the server's count) is flagged here too */
-        int64_t end = server_read_position(r);
-        if (end >= 0 && end - r->packet_bytes > pos) pos = end - r->packet_bytes;
-    }
+    /* the packet's position: the server's count at its end, less the packet. A
+     * packet that holds the first refused audio takes it from libpulse's read index
+     * (which counts that audio), as the packets after it do, so that a loss at the
+     * server right before the refusal (its gap_pos is in the server's count) is
+     * flagged here too */
+    int64_t end = server_read_position(r);
+    int64_t pos = end < 0 ? -1 : end - r->packet_bytes;
     int64_t rest = queued_bytes(r);
     r->queue_len = rest < 0 ? 0 : rest + (int64_t)(r->frag_held ? r->frag_off : 0);
     if (pac_all_zero(dst, r->packet_bytes)) flags |= PAC_FLAG_SILENT;

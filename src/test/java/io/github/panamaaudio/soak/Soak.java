@@ -504,7 +504,12 @@ public final class Soak {
 
         /** Resident set size of this process (VmRSS), or -1. */
         long rss() {
-            return statusKilobytes(VM_RSS);
+            try {
+                Matcher m = VM_RSS.matcher(Files.readString(Path.of("/proc/self/status")));
+                return m.find() ? Long.parseLong(m.group(1)) * 1024 : -1;
+            } catch (IOException e) {
+                return -1;
+            }
         }
 
         private static MethodHandle mallinfo2() {
@@ -528,15 +533,6 @@ public final class Soak {
                 MemorySegment info = (MemorySegment) MALLINFO2_CALL.invokeExact((SegmentAllocator) arena);
                 return info.getAtIndex(ValueLayout.JAVA_LONG, 7) + info.getAtIndex(ValueLayout.JAVA_LONG, 4);
             } catch (Throwable e) {
-                return -1;
-            }
-        }
-
-        private static long statusKilobytes(Pattern field) {
-            try {
-                Matcher m = field.matcher(Files.readString(Path.of("/proc/self/status")));
-                return m.find() ? Long.parseLong(m.group(1)) * 1024 : -1;
-            } catch (IOException e) {
                 return -1;
             }
         }
